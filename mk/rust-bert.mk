@@ -1,0 +1,24 @@
+# The optional libtorch encoder backend (cargo feature `rust-bert`); included by the Makefile.
+# libtorch is the PyTorch 2.4.0 wheel in a venv under ${HEARKEN_CACHE:-~/.cache/hearken}, made
+# once by scripts/torch_venv.sh, which also prints the variables a build and a run need
+# (LIBTORCH_USE_PYTORCH, VIRTUAL_ENV, PATH, LD_LIBRARY_PATH). Builds go to their own target
+# directory, so switching between these targets and the default build recompiles nothing.
+# Tests use the release profile too, so `test-rust-bert` reuses what `rust-bert` compiled.
+
+RUST_BERT_TARGET_DIR ?= target/rust-bert
+RUST_BERT_ENV = set -e; eval "$$(scripts/torch_venv.sh)"; export CARGO_TARGET_DIR=$(RUST_BERT_TARGET_DIR)
+
+.PHONY: rust-bert test-rust-bert
+
+rust-bert: model
+	$(RUST_BERT_ENV); cargo build --release --features rust-bert
+
+test-rust-bert: model
+	$(RUST_BERT_ENV); \
+	if cargo nextest --version >/dev/null 2>&1; then \
+	  cargo nextest run --cargo-profile release --features rust-bert --lib --test rust_bert_backend \
+	    -E 'binary_id(hearken::rust_bert_backend) | test(/^nlu::rust_bert::/)'; \
+	else \
+	  cargo test --release --features rust-bert --lib -- nlu::rust_bert:: && \
+	  cargo test --release --features rust-bert --test rust_bert_backend; \
+	fi

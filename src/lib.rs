@@ -1,0 +1,3 @@
+//! hearken: social customer care with a bot first and humans when it matters.
+
+pub mod nlu;

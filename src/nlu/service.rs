@@ -1,0 +1,298 @@
+//! The encoder service: model thread(s) fed by a bounded queue, with an embedding cache in
+//! front. Inference never runs on the caller's thread (nor on the async runtime): callers
+//! enqueue a job and wait for its reply. A full queue is `Overloaded`, never growth.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+
+use super::{Encoder, NluError};
+
+/// Texts per job the model thread takes from the queue at once (jobs are merged up to it).
+const MERGE_LIMIT: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// Jobs waiting for the model; `try_encode` fails with `Overloaded` beyond it.
+    pub queue_capacity: usize,
+    /// Embeddings kept in memory, keyed by a hash of the text.
+    pub cache_capacity: usize,
+}
+
+impl Default for ServiceOptions {
+    fn default() -> Self {
+        Self {
+            queue_capacity: 64,
+            cache_capacity: 100_000,
+        }
+    }
+}
+
+type Reply = Sender<Result<Vec<Vec<f32>>, NluError>>;
+
+struct Job {
+    texts: Vec<String>,
+    reply: Reply,
+    span: tracing::Span,
+}
+
+/// A cloneable handle to the model thread(s).
+#[derive(Clone)]
+pub struct EncoderService {
+    jobs: Sender<Job>,
+    cache: Arc<Mutex<Cache>>,
+    dim: usize,
+    name: Arc<str>,
+    _threads: Arc<Threads>,
+}
+
+struct Threads(Vec<JoinHandle<()>>);
+
+impl Drop for Threads {
+    fn drop(&mut self) {
+        // The senders are gone when the last handle drops, so the threads end on their own;
+        // nothing to join on a hot path.
+        self.0.clear();
+    }
+}
+
+impl EncoderService {
+    /// Starts one model thread per encoder (usually one, using all cores inside ONNX Runtime).
+    pub fn start(encoders: Vec<Box<dyn Encoder>>, opts: &ServiceOptions) -> Result<Self, NluError> {
+        let first = encoders
+            .first()
+            .ok_or_else(|| NluError::Inference("no encoder to start".into()))?;
+        let (dim, name) = (first.dim(), Arc::<str>::from(first.name()));
+        let (jobs, rx) = bounded::<Job>(opts.queue_capacity.max(1));
+        let threads = encoders
+            .into_iter()
+            .enumerate()
+            .map(|(i, enc)| {
+                let rx = rx.clone();
+                std::thread::Builder::new()
+                    .name(format!("hearken-encoder-{i}"))
+                    .spawn(move || model_loop(enc, rx))
+                    .map_err(|e| NluError::Inference(format!("cannot start the model thread: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            jobs,
+            cache: Arc::new(Mutex::new(Cache::new(opts.cache_capacity))),
+            dim,
+            name,
+            _threads: Arc::new(Threads(threads)),
+        })
+    }
+
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Encodes, waiting for room in the queue (CLI, training, evaluation).
+    pub fn encode(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, NluError> {
+        self.encode_inner(texts, true)
+    }
+
+    /// Encodes, failing with `Overloaded` when the queue is full (request handlers).
+    pub fn try_encode(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, NluError> {
+        self.encode_inner(texts, false)
+    }
+
+    /// Encodes many texts in chunks, calling `progress(done)` after each chunk.
+    pub fn encode_all(&self, texts: &[String], mut progress: impl FnMut(usize)) -> Result<Vec<Vec<f32>>, NluError> {
+        let mut out = Vec::with_capacity(texts.len());
+        for chunk in texts.chunks(256) {
+            out.extend(self.encode(chunk)?);
+            progress(out.len());
+        }
+        Ok(out)
+    }
+
+    fn encode_inner(&self, texts: &[String], wait: bool) -> Result<Vec<Vec<f32>>, NluError> {
+        let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
+        let mut out: Vec<Option<Vec<f32>>> = {
+            let cache = self.cache.lock().map_err(|_| NluError::EncoderStopped)?;
+            keys.iter().map(|k| cache.get(*k)).collect()
+        };
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let (reply, result) = bounded(1);
+            let job = Job {
+                texts: missing.iter().map(|&i| texts[i].clone()).collect(),
+                reply,
+                span: tracing::Span::current(),
+            };
+            if wait {
+                self.jobs.send(job).map_err(|_| NluError::EncoderStopped)?;
+            } else {
+                self.jobs.try_send(job).map_err(|e| match e {
+                    TrySendError::Full(_) => NluError::Overloaded,
+                    TrySendError::Disconnected(_) => NluError::EncoderStopped,
+                })?;
+            }
+            let vectors = result.recv().map_err(|_| NluError::EncoderStopped)??;
+            let mut cache = self.cache.lock().map_err(|_| NluError::EncoderStopped)?;
+            for (&i, v) in missing.iter().zip(vectors) {
+                cache.put(keys[i], v.clone());
+                out[i] = Some(v);
+            }
+        }
+        Ok(out.into_iter().map(Option::unwrap_or_default).collect())
+    }
+}
+
+/// The model thread: takes a job, merges whatever else is already waiting (up to
+/// `MERGE_LIMIT` texts) into one batch, runs it, and answers each job.
+fn model_loop(mut encoder: Box<dyn Encoder>, rx: Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        let mut total = jobs[0].texts.len();
+        while total < MERGE_LIMIT {
+            match rx.try_recv() {
+                Ok(job) => {
+                    total += job.texts.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        let _enter = jobs[0].span.clone().entered();
+        let texts: Vec<&str> = jobs.iter().flat_map(|j| j.texts.iter().map(String::as_str)).collect();
+        let started = std::time::Instant::now();
+        match encoder.encode(&texts) {
+            Ok(mut vectors) => {
+                tracing::debug!(texts = texts.len(), elapsed_ms = started.elapsed().as_millis() as u64, "encoded");
+                for job in jobs.into_iter().rev() {
+                    let rest = vectors.split_off(vectors.len() - job.texts.len());
+                    let _ = job.reply.send(Ok(rest));
+                }
+            }
+            Err(e) => {
+                let msg = e.to_string();
+                for job in jobs {
+                    let _ = job.reply.send(Err(NluError::Inference(msg.clone())));
+                }
+            }
+        }
+    }
+}
+
+fn text_key(text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+/// A bounded map from text hash to vector; the oldest entry goes first when full.
+struct Cache {
+    map: HashMap<u64, Vec<f32>>,
+    order: VecDeque<u64>,
+    capacity: usize,
+}
+
+impl Cache {
+    fn new(capacity: usize) -> Self {
+        Self {
+            map: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+        }
+    }
+
+    fn get(&self, key: u64) -> Option<Vec<f32>> {
+        self.map.get(&key).cloned()
+    }
+
+    fn put(&mut self, key: u64, v: Vec<f32>) {
+        if self.capacity == 0 || self.map.contains_key(&key) {
+            return;
+        }
+        if self.map.len() >= self.capacity {
+            if let Some(old) = self.order.pop_front() {
+                self.map.remove(&old);
+            }
+        }
+        self.order.push_back(key);
+        self.map.insert(key, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A fake encoder that counts texts and can be held back, to test queueing and caching
+    /// without the model (the real model is tested in tests/encoder.rs).
+    struct Counting {
+        seen: Arc<AtomicUsize>,
+        gate: Option<Receiver<()>>,
+    }
+
+    impl Encoder for Counting {
+        fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
+            if let Some(g) = &self.gate {
+                let _ = g.recv();
+            }
+            self.seen.fetch_add(texts.len(), Ordering::SeqCst);
+            Ok(texts.iter().map(|t| vec![t.len() as f32, 1.0]).collect())
+        }
+        fn dim(&self) -> usize {
+            2
+        }
+        fn name(&self) -> &str {
+            "counting"
+        }
+    }
+
+    #[test]
+    fn repeated_texts_are_served_from_the_cache_in_input_order() {
+        let seen = Arc::new(AtomicUsize::new(0));
+        let svc = EncoderService::start(
+            vec![Box::new(Counting { seen: seen.clone(), gate: None })],
+            &ServiceOptions::default(),
+        )
+        .unwrap();
+        let a = svc.encode(&["a".into(), "bbb".into()]).unwrap();
+        let b = svc.encode(&["bbb".into(), "cc".into(), "a".into()]).unwrap();
+        assert_eq!(a, vec![vec![1.0, 1.0], vec![3.0, 1.0]]);
+        assert_eq!(b, vec![vec![3.0, 1.0], vec![2.0, 1.0], vec![1.0, 1.0]]);
+        assert_eq!(seen.load(Ordering::SeqCst), 3, "only 'cc' was new the second time");
+    }
+
+    #[test]
+    fn a_full_queue_answers_overloaded_instead_of_growing() {
+        let (open, gate) = bounded(0);
+        let svc = EncoderService::start(
+            vec![Box::new(Counting { seen: Arc::new(AtomicUsize::new(0)), gate: Some(gate) })],
+            &ServiceOptions { queue_capacity: 1, cache_capacity: 0 },
+        )
+        .unwrap();
+        // One job held inside the model thread, one waiting in the queue: the next is refused.
+        let s1 = svc.clone();
+        let held = std::thread::spawn(move || s1.encode(&["one".into()]));
+        let s2 = svc.clone();
+        let queued = std::thread::spawn(move || {
+            // Wait until the first job is inside the encoder (the queue is empty again).
+            while !s2.jobs.is_empty() {
+                std::thread::yield_now();
+            }
+            s2.encode(&["two".into()])
+        });
+        while svc.jobs.len() < 1 {
+            std::thread::yield_now();
+        }
+        assert!(matches!(svc.try_encode(&["three".into()]), Err(NluError::Overloaded)));
+        open.send(()).unwrap();
+        open.send(()).unwrap();
+        assert!(held.join().unwrap().is_ok());
+        assert!(queued.join().unwrap().is_ok());
+    }
+}
