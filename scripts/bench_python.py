@@ -11,7 +11,9 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
+import warnings
 
 import numpy as np
 import sentence_transformers
@@ -109,6 +111,8 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
 
+    # transformers 4.44 warns about a tokenizer default that does not affect encoding; keep output clean.
+    warnings.filterwarnings("ignore", message=".*clean_up_tokenization_spaces.*")
     torch.set_num_threads(THREADS)  # same budget as the Rust encoder bench (intra-op threads)
     torch.manual_seed(0)
     model = load_model(args.model)
@@ -117,6 +121,12 @@ def main():
         return
 
     sentences = read_lines(args.sentences)
+    # OpenMP threads spin at barriers, so a busy machine (e.g. a cargo build) slows torch far more
+    # than its CPU share suggests; record the load so a reader can tell a contended run.
+    load = os.getloadavg()[0]
+    if load > 0.5:
+        print(f"bench_python: warning: 1-min load average is {load:.1f} before the run; "
+              "figures will be lower than on an idle machine", file=sys.stderr)
     with torch.inference_mode():
         batches, latency = bench(model, sentences, args.runs)
     result = {
@@ -130,6 +140,7 @@ def main():
         # encode() sorts each call's inputs by length before batching, which cuts padding.
         "length_sorted_batches": True,
         "cpu": platform.processor() or platform.machine(),
+        "loadavg_1m_before": round(load, 2),
         "batches": batches,
         "latency_ms": latency,
     }

@@ -1,11 +1,19 @@
 //! NLU: sentence encoders, the intent and sentiment heads, and their evaluation.
 //! No HTTP, no SQL: callers hand texts in and get `Analysis` values out.
 
+pub mod analyze;
+pub mod calibrate;
+pub mod classifier;
 pub mod encoder;
 pub mod error;
+pub mod evaluate;
+pub mod head;
+pub mod metrics;
 pub mod model_dir;
 pub mod onnx;
+pub mod sentiment;
 pub mod service;
 
+pub use analyze::{Analysis, Nlu};
 pub use encoder::Encoder;
 pub use error::NluError;

@@ -1,0 +1,144 @@
+//! The `hearken` command line: one file per subcommand; this file holds the argument types.
+
+pub mod classify;
+pub mod common;
+pub mod intents;
+pub mod nlu;
+pub mod report_html;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "hearken", version, about = "Social customer care: a bot first, humans when it matters")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Check, test and measure the intent files.
+    #[command(subcommand)]
+    Intents(IntentsCommand),
+    /// Evaluate on public benchmarks; train the sentiment head.
+    #[command(subcommand)]
+    Nlu(NluCommand),
+    /// Analyse messages against the intents: one JSON line per message (stdin when no TEXT).
+    Classify(ClassifyArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct ModelArgs {
+    /// A sentence-transformers ONNX model directory.
+    #[arg(long, env = "HEARKEN_MODEL_DIR", default_value = "models/all-MiniLM-L6-v2", global = true)]
+    pub model_dir: PathBuf,
+    /// The graph file inside the model directory (model_fp32.onnx: exact float graph).
+    #[arg(long, env = "HEARKEN_MODEL_FILE", default_value = "model.onnx", global = true)]
+    pub model_file: String,
+    /// The sentiment head file.
+    #[arg(long, env = "HEARKEN_SENTIMENT_HEAD", default_value = "models/sentiment-head.json", global = true)]
+    pub sentiment_head: PathBuf,
+    /// Threads for inference (default: all cores).
+    #[arg(long, env = "HEARKEN_THREADS", global = true)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Subcommand)]
+pub enum IntentsCommand {
+    /// Report every problem in the intent files with file:line and a hint.
+    Validate {
+        #[arg(default_value = "intents")]
+        dir: PathBuf,
+        /// Warnings fail too (exit 1).
+        #[arg(long)]
+        strict: bool,
+        /// Skip the checks that need the model (near-duplicate examples).
+        #[arg(long)]
+        no_model: bool,
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+    /// Cross-validate the intents: accuracy, F1, confusions, calibration, escalation share.
+    Test {
+        #[arg(default_value = "intents")]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long)]
+        json: bool,
+        /// Also write an HTML report with the confusion matrix and confidence histogram.
+        #[arg(long)]
+        html: Option<PathBuf>,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum NluCommand {
+    /// Train on one JSONL file and test on another ({"text","label"} lines; "oos" = out of scope).
+    Evaluate(EvaluateArgs),
+    /// Train the shipped sentiment head from labelled JSONL (negative/neutral/positive).
+    TrainSentiment {
+        #[arg(long)]
+        train: PathBuf,
+        #[arg(long, default_value = "models/sentiment-head.json")]
+        out: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Without a test file, k-fold cross-validation on the train file.
+    #[arg(long)]
+    pub test: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "intent")]
+    pub task: Task,
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Confidence below which a message counts as out of scope.
+    #[arg(long, default_value_t = 0.5)]
+    pub threshold: f32,
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    #[arg(long)]
+    pub l2: Option<f32>,
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq)]
+pub enum Task {
+    Intent,
+    Sentiment,
+}
+
+#[derive(Args)]
+pub struct ClassifyArgs {
+    /// Messages; read from stdin (one per line) when none are given.
+    pub texts: Vec<String>,
+    #[arg(long, env = "HEARKEN_INTENTS", default_value = "intents")]
+    pub intents: PathBuf,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        Command::Intents(IntentsCommand::Validate { dir, strict, no_model, json, model }) => intents::validate(&dir, strict, no_model, json, &model),
+        Command::Intents(IntentsCommand::Test { dir, folds, json, html, model }) => intents::test(&dir, folds, json, html.as_deref(), &model),
+        Command::Nlu(NluCommand::Evaluate(args)) => nlu::evaluate(&args),
+        Command::Nlu(NluCommand::TrainSentiment { train, out, model }) => nlu::train_sentiment(&train, &out, &model),
+        Command::Classify(args) => classify::run(&args),
+    }
+}
