@@ -99,3 +99,33 @@ fn a_model_file_that_does_not_match_its_manifest_is_refused() {
     assert!(matches!(err, NluError::ModelCorrupt { .. }), "{msg}");
     assert!(msg.contains(&wrong), "expected hash shown: {msg}");
 }
+
+#[derive(serde::Deserialize)]
+struct Reference {
+    sentences: Vec<String>,
+    vectors: Vec<Vec<f32>>,
+}
+
+/// The conversion check: our prepared graph against sentence-transformers' float vectors
+/// (tests/fixtures/reference_embeddings.json, see SOURCES.md). The int8 graph keeps a mean
+/// cosine >= 0.99; content-free inputs ("hi", emoji-only) may drop to ~0.97.
+#[test]
+fn prepared_graphs_match_the_sentence_transformers_float_reference() {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json")).unwrap();
+    let reference: Reference = serde_json::from_str(&text).unwrap();
+    let texts: Vec<&str> = reference.sentences.iter().map(String::as_str).collect();
+    for (file, min_mean, min_each) in [("model_fp32.onnx", 0.9999, 0.9995), ("model.onnx", 0.99, 0.97)] {
+        let mut opts = OnnxOptions::default_for(&model_dir());
+        opts.model_file = file.into();
+        let mut enc = OnnxEncoder::load(&opts).unwrap();
+        // One at a time, as the reference was computed (no batch-mates).
+        let cos: Vec<f32> = texts
+            .iter()
+            .zip(&reference.vectors)
+            .map(|(t, r)| cosine(&enc.encode(&[t]).unwrap()[0], r))
+            .collect();
+        let mean = cos.iter().sum::<f32>() / cos.len() as f32;
+        let min = cos.iter().copied().fold(1.0, f32::min);
+        assert!(mean >= min_mean && min >= min_each, "{file}: mean {mean}, min {min}: {cos:?}");
+    }
+}

@@ -82,7 +82,11 @@ fn compare(a: &mut dyn Encoder, b: &mut dyn Encoder, texts: &[String], min: f32)
 fn report(what: &str, cosines: &[f32]) {
     let min = cosines.iter().copied().fold(f32::INFINITY, f32::min);
     let mean = cosines.iter().sum::<f32>() / cosines.len().max(1) as f32;
-    eprintln!("{what}: {} sentences, min cosine {min:.6}, mean {mean:.6}", cosines.len());
+    eprintln!(
+        "{what}: {} sentences, min cosine {min:.6} (1 - min = {:.1e}), mean {mean:.6}",
+        cosines.len(),
+        1.0 - min
+    );
 }
 
 #[test]
@@ -92,17 +96,23 @@ fn rust_bert_matches_the_float_onnx_graph() {
     compare(&mut torch, &mut onnx, &sentences(), MIN_COSINE);
 }
 
-/// The default ONNX graph (`OnnxOptions::default_for`, the int8 `model.onnx` that `make model`
-/// picks): quantisation costs some accuracy, measured by `make model` as min cosine ~0.977 vs
-/// float, so the floor here is that of the quantised graph, not `MIN_COSINE`.
+/// The default ONNX graph (`OnnxOptions::default_for`: the dynamically quantised int8
+/// `model.onnx` that `make model` picks). Quantisation, not either backend, limits agreement
+/// here: `make model` itself measures the int8 graph at min cosine ~0.977, mean ~0.991 against
+/// float (models/all-MiniLM-L6-v2/prepare-report.json), so `MIN_COSINE` per sentence cannot hold.
+/// The floors below are those of the quantised graph; exactness is checked against the float
+/// graph above.
+const INT8_MIN_COSINE: f32 = 0.96;
+const INT8_MEAN_COSINE: f32 = 0.98;
+
 #[test]
-fn rust_bert_is_close_to_the_default_onnx_graph() {
+fn rust_bert_is_close_to_the_default_int8_onnx_graph() {
     let mut torch = rust_bert();
     let mut onnx = OnnxEncoder::load(&OnnxOptions::default_for(&model_dir()))
         .unwrap_or_else(|e| panic!("onnx backend: {e}"));
-    let cosines = compare(&mut torch, &mut onnx, &sentences(), 0.97);
+    let cosines = compare(&mut torch, &mut onnx, &sentences(), INT8_MIN_COSINE);
     let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
-    assert!(mean >= MIN_COSINE, "mean cosine {mean} < {MIN_COSINE}");
+    assert!(mean >= INT8_MEAN_COSINE, "mean cosine {mean} < {INT8_MEAN_COSINE}");
 }
 
 #[test]
