@@ -6,7 +6,7 @@ ORT_LIB := models/onnxruntime/libonnxruntime.so.1.31.1
 # nextest when installed, plain cargo test otherwise: both run the same tests.
 TEST_RUNNER := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
 
-.PHONY: run test model lint fmt bench bench-python clean-models
+.PHONY: run test model lint fmt bench clean-models
 
 run: model
 	$(CARGO) run --release -- classify
@@ -22,6 +22,10 @@ $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB): scripts/fetch_model.sh scripts/pr
 	bash scripts/fetch_model.sh
 	touch $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB)
 
+# Encoder throughput/latency against Python sentence-transformers (and rust-bert), one run.
+bench: model
+	bash scripts/bench_encoder.sh
+
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets -- -D warnings
@@ -31,3 +35,5 @@ fmt:
 
 clean-models:
 	rm -rf $(MODEL_DIR) models/onnxruntime
+
+include mk/rust-bert.mk

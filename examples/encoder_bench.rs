@@ -77,7 +77,11 @@ fn main() -> anyhow::Result<()> {
     let text = std::fs::read_to_string(&args.sentences)
         .map_err(|e| anyhow::anyhow!("{}: {e}", args.sentences.display()))?;
     let sentences: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    anyhow::ensure!(!sentences.is_empty(), "{} has no sentences", args.sentences.display());
+    anyhow::ensure!(
+        !sentences.is_empty(),
+        "{} has no sentences",
+        args.sentences.display()
+    );
     let batch = args.batch.max(1);
 
     let mut encoder = load(&args)?;
@@ -92,7 +96,11 @@ fn main() -> anyhow::Result<()> {
             let t = Instant::now();
             let out = encoder.encode(chunk)?;
             latencies_ms.push(t.elapsed().as_secs_f64() * 1e3);
-            anyhow::ensure!(out.len() == chunk.len(), "encoder returned {} vectors", out.len());
+            anyhow::ensure!(
+                out.len() == chunk.len(),
+                "encoder returned {} vectors",
+                out.len()
+            );
         }
     }
     let elapsed = start.elapsed().as_secs_f64();

@@ -11,14 +11,14 @@ RUST_BERT_ENV = set -e; eval "$$(scripts/torch_venv.sh)"; export CARGO_TARGET_DI
 .PHONY: rust-bert test-rust-bert
 
 rust-bert: model
-	$(RUST_BERT_ENV); cargo build --release --features rust-bert
+	$(RUST_BERT_ENV); $(CARGO) build --release --features rust-bert
 
 test-rust-bert: model
 	$(RUST_BERT_ENV); \
-	if cargo nextest --version >/dev/null 2>&1; then \
-	  cargo nextest run --cargo-profile release --features rust-bert --lib --test rust_bert_backend \
+	if $(CARGO) nextest --version >/dev/null 2>&1; then \
+	  $(CARGO) nextest run --cargo-profile release --features rust-bert --lib --test rust_bert_backend \
 	    -E 'binary_id(hearken::rust_bert_backend) | test(/^nlu::rust_bert::/)'; \
 	else \
-	  cargo test --release --features rust-bert --lib -- nlu::rust_bert:: && \
-	  cargo test --release --features rust-bert --test rust_bert_backend; \
+	  $(CARGO) test --release --features rust-bert --lib -- nlu::rust_bert:: && \
+	  $(CARGO) test --release --features rust-bert --test rust_bert_backend; \
 	fi

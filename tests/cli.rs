@@ -15,33 +15,55 @@ fn hearken(args: &[&str]) -> Command {
 }
 
 fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = hearken(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = hearken(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
 
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
-    String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 #[test]
 fn classify_prints_one_analysis_per_argument_with_intent_sentiment_and_verdict() {
-    let out = hearken(&["classify", "where is my order NW-12345? it's late", "you guys are awesome, thanks!"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hearken(&[
+        "classify",
+        "where is my order NW-12345? it's late",
+        "you guys are awesome, thanks!",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["intent"]["name"], "order_status");
     assert_eq!(lines[1]["intent"]["name"], "thanks_praise");
     assert_eq!(lines[1]["sentiment"]["label"], "positive");
     let ranking = lines[0]["intent"]["ranking"].as_array().unwrap();
-    assert!(ranking.len() >= 2 && ranking[0]["confidence"].as_f64() >= ranking[1]["confidence"].as_f64());
+    assert!(
+        ranking.len() >= 2
+            && ranking[0]["confidence"].as_f64() >= ranking[1]["confidence"].as_f64()
+    );
     assert!(lines[0]["out_of_scope"].is_boolean() && lines[0]["intent"]["reason"].is_string());
 }
 
 #[test]
 fn classify_from_stdin_survives_hard_input_and_reports_invalid_utf8_by_line() {
     let long = "a".repeat(100_000);
-    let mut input = format!("hello\n\n🙂🙂🙂\nПривет, где мой заказ? 我的订单在哪里\n{long}\n").into_bytes();
+    let mut input =
+        format!("hello\n\n🙂🙂🙂\nПривет, где мой заказ? 我的订单在哪里\n{long}\n").into_bytes();
     input.extend_from_slice(b"bad \xff\xfe bytes\nthe last line without newline");
     let out = run_with_stdin(&["classify"], &input);
     let lines = json_lines(&out);
@@ -49,8 +71,16 @@ fn classify_from_stdin_survives_hard_input_and_reports_invalid_utf8_by_line() {
     assert_eq!(lines[5]["line"], 6);
     assert!(lines[5]["error"].as_str().unwrap().contains("UTF-8"));
     assert_eq!(lines[6]["text"], "the last line without newline");
-    assert!(lines.iter().enumerate().filter(|(i, _)| *i != 5).all(|(_, l)| l["intent"]["name"].is_string()));
-    assert_eq!(out.status.code(), Some(1), "a skipped line makes the exit code 1");
+    assert!(lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 5)
+        .all(|(_, l)| l["intent"]["name"].is_string()));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a skipped line makes the exit code 1"
+    );
 }
 
 #[test]
@@ -59,14 +89,30 @@ fn validate_exits_1_on_errors_0_on_warnings_and_1_on_warnings_with_strict() {
     let good = "intents:\n  - name: greeting\n    action: answer\n    examples: [hi, hello]\n    responses:\n      public: Hi!\n";
     std::fs::write(dir.path().join("a.yml"), good).unwrap();
     let d = dir.path().to_str().unwrap();
-    let warn = hearken(&["intents", "validate", d, "--no-model"]).output().unwrap();
+    let warn = hearken(&["intents", "validate", d, "--no-model"])
+        .output()
+        .unwrap();
     assert_eq!(warn.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&warn.stdout).contains("0 errors, 1 warning"));
-    assert_eq!(hearken(&["intents", "validate", d, "--no-model", "--strict"]).status().unwrap().code(), Some(1));
-    std::fs::write(dir.path().join("a.yml"), good.replace("action: answer", "action: nope")).unwrap();
-    let bad = hearken(&["intents", "validate", d, "--no-model"]).output().unwrap();
+    assert_eq!(
+        hearken(&["intents", "validate", d, "--no-model", "--strict"])
+            .status()
+            .unwrap()
+            .code(),
+        Some(1)
+    );
+    std::fs::write(
+        dir.path().join("a.yml"),
+        good.replace("action: answer", "action: nope"),
+    )
+    .unwrap();
+    let bad = hearken(&["intents", "validate", d, "--no-model"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&bad.stdout).contains("a.yml:3:13: error: unknown action 'nope'"));
+    assert!(
+        String::from_utf8_lossy(&bad.stdout).contains("a.yml:3:13: error: unknown action 'nope'")
+    );
 }
 
 #[test]
@@ -74,33 +120,91 @@ fn validate_with_the_model_flags_near_duplicate_examples_across_intents() {
     let dir = tempfile::tempdir().unwrap();
     let text = "intents:\n  - name: order_status\n    action: ignore\n    examples: [where is my order?]\n  - name: tracking\n    action: ignore\n    examples: [where is my order]\n";
     std::fs::write(dir.path().join("a.yml"), text).unwrap();
-    let out = hearken(&["intents", "validate", dir.path().to_str().unwrap(), "--json"]).output().unwrap();
+    let out = hearken(&[
+        "intents",
+        "validate",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ])
+    .output()
+    .unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let codes: Vec<&str> = v["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    let codes: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
     assert!(codes.contains(&"near_duplicate"), "{v}");
 }
 
 #[test]
 fn intents_test_reports_cross_validation_as_json_and_html() {
     let html: PathBuf = tempfile::tempdir().unwrap().keep().join("report.html");
-    let out = hearken(&["intents", "test", "--folds", "3", "--json", "--html", html.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hearken(&[
+        "intents",
+        "test",
+        "--folds",
+        "3",
+        "--json",
+        "--html",
+        html.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["accuracy", "macro_f1", "expected_calibration_error", "oos_recall", "escalation_share"] {
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "expected_calibration_error",
+        "oos_recall",
+        "escalation_share",
+    ] {
         assert!(r[key].is_number(), "{key} missing: {r}");
     }
-    assert!(r["accuracy"].as_f64().unwrap() > 0.5, "the shipped bot should be mostly right: {}", r["accuracy"]);
+    assert!(
+        r["accuracy"].as_f64().unwrap() > 0.5,
+        "the shipped bot should be mostly right: {}",
+        r["accuracy"]
+    );
     assert!(!r["per_class"].as_array().unwrap().is_empty() && r["confusions"].is_array());
     let page = std::fs::read_to_string(html).unwrap();
-    assert!(page.contains("<svg") && page.contains("Confusion matrix") && page.contains("order_status"));
+    assert!(
+        page.contains("<svg") && page.contains("Confusion matrix") && page.contains("order_status")
+    );
 }
 
 #[test]
 fn nlu_evaluate_prints_the_benchmark_metrics_with_out_of_scope_figures() {
-    let out = hearken(&["nlu", "evaluate", "--train", "tests/fixtures/clinc_small_train.jsonl", "--test", "tests/fixtures/clinc_small_test.jsonl", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = hearken(&[
+        "nlu",
+        "evaluate",
+        "--train",
+        "tests/fixtures/clinc_small_train.jsonl",
+        "--test",
+        "tests/fixtures/clinc_small_test.jsonl",
+        "--json",
+    ])
+    .output()
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    for key in ["accuracy", "macro_f1", "macro_recall", "in_scope_accuracy", "oos_recall"] {
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "macro_recall",
+        "in_scope_accuracy",
+        "oos_recall",
+    ] {
         assert!(r[key].is_number(), "{key} missing: {r}");
     }
     assert!(r["in_scope_accuracy"].as_f64().unwrap() > 0.7, "{r}");
@@ -111,14 +215,18 @@ fn a_bad_jsonl_line_is_named_by_number() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bad.jsonl");
     std::fs::write(&f, "{\"text\":\"hi\",\"label\":\"a\"}\n{\"text\": 3}\n").unwrap();
-    let out = hearken(&["nlu", "evaluate", "--train", f.to_str().unwrap(), "--json"]).output().unwrap();
+    let out = hearken(&["nlu", "evaluate", "--train", f.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.jsonl:2"));
 }
 
 #[test]
 fn a_missing_model_directory_tells_the_user_to_run_make_model() {
-    let out = hearken(&["classify", "hello", "--model-dir", "/nonexistent"]).output().unwrap();
+    let out = hearken(&["classify", "hello", "--model-dir", "/nonexistent"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("make model"));
 }

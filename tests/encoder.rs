@@ -65,10 +65,18 @@ fn batching_and_sorting_by_length_barely_change_the_vectors() {
 fn hard_inputs_give_a_vector_not_a_panic() {
     let mut enc = encoder();
     let long = "refund ".repeat(100_000 / 7);
-    let texts = ["", "🙂🙂🙂", "Привет, где мой заказ? 我的订单在哪里", long.as_str(), " \n\t "];
+    let texts = [
+        "",
+        "🙂🙂🙂",
+        "Привет, где мой заказ? 我的订单在哪里",
+        long.as_str(),
+        " \n\t ",
+    ];
     let v = enc.encode(&texts).unwrap();
     assert_eq!(v.len(), texts.len());
-    assert!(v.iter().all(|x| x.len() == 384 && x.iter().all(|a| a.is_finite())));
+    assert!(v
+        .iter()
+        .all(|x| x.len() == 384 && x.iter().all(|a| a.is_finite())));
 }
 
 #[test]
@@ -111,10 +119,16 @@ struct Reference {
 /// cosine >= 0.99; content-free inputs ("hi", emoji-only) may drop to ~0.97.
 #[test]
 fn prepared_graphs_match_the_sentence_transformers_float_reference() {
-    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json")).unwrap();
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json"),
+    )
+    .unwrap();
     let reference: Reference = serde_json::from_str(&text).unwrap();
     let texts: Vec<&str> = reference.sentences.iter().map(String::as_str).collect();
-    for (file, min_mean, min_each) in [("model_fp32.onnx", 0.9999, 0.9995), ("model.onnx", 0.99, 0.97)] {
+    for (file, min_mean, min_each) in [
+        ("model_fp32.onnx", 0.9999, 0.9995),
+        ("model.onnx", 0.99, 0.97),
+    ] {
         let mut opts = OnnxOptions::default_for(&model_dir());
         opts.model_file = file.into();
         let mut enc = OnnxEncoder::load(&opts).unwrap();
@@ -126,6 +140,9 @@ fn prepared_graphs_match_the_sentence_transformers_float_reference() {
             .collect();
         let mean = cos.iter().sum::<f32>() / cos.len() as f32;
         let min = cos.iter().copied().fold(1.0, f32::min);
-        assert!(mean >= min_mean && min >= min_each, "{file}: mean {mean}, min {min}: {cos:?}");
+        assert!(
+            mean >= min_mean && min >= min_each,
+            "{file}: mean {mean}, min {min}: {cos:?}"
+        );
     }
 }

@@ -15,7 +15,10 @@ fn validate(files: &[(&str, &str)]) -> Vec<Diagnostic> {
 }
 
 fn find<'a>(diags: &'a [Diagnostic], code: &str) -> &'a Diagnostic {
-    diags.iter().find(|d| d.code == code).unwrap_or_else(|| panic!("no {code} in {diags:#?}"))
+    diags
+        .iter()
+        .find(|d| d.code == code)
+        .unwrap_or_else(|| panic!("no {code} in {diags:#?}"))
 }
 
 const GOOD: &str = "intents:
@@ -28,7 +31,8 @@ const GOOD: &str = "intents:
 
 #[test]
 fn the_shipped_example_bot_is_valid_and_large_enough() {
-    let (bot, diags) = intents::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")).unwrap();
+    let (bot, diags) =
+        intents::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("intents")).unwrap();
     assert!(diags.is_empty(), "{diags:#?}");
     assert!(bot.intents.len() >= 15);
     assert!(bot.intents.iter().all(|i| i.examples.len() >= 10));
@@ -37,7 +41,10 @@ fn the_shipped_example_bot_is_valid_and_large_enough() {
 
 #[test]
 fn a_yaml_syntax_error_names_the_line_and_suggests_quoting() {
-    let diags = validate(&[("a.yml", "intents:\n  - name: greeting\n    examples:\n      - hi\n     - bad indent\n")]);
+    let diags = validate(&[(
+        "a.yml",
+        "intents:\n  - name: greeting\n    examples:\n      - hi\n     - bad indent\n",
+    )]);
     let d = find(&diags, "yaml_syntax");
     assert_eq!(d.location.line, 5, "{d}");
     assert!(d.location.file.ends_with("a.yml"));
@@ -50,21 +57,38 @@ fn an_unknown_key_suggests_the_key_that_was_meant() {
     let d = find(&diags, "unknown_key");
     assert_eq!((d.location.line, d.severity), (4, Severity::Error));
     assert_eq!(d.hint.as_deref(), Some("did you mean 'examples'?"));
-    assert!(d.to_string().contains("a.yml:4:5: error: unknown key 'exampels'"), "{d}");
+    assert!(
+        d.to_string()
+            .contains("a.yml:4:5: error: unknown key 'exampels'"),
+        "{d}"
+    );
 }
 
 #[test]
 fn missing_fields_and_wrong_types_are_reported() {
-    let diags = validate(&[("a.yml", "intents:\n  - name: greeting\n    examples: hello\n    threshold: high\n")]);
-    assert!(find(&diags, "missing_field").message.contains("no 'action'"));
+    let diags = validate(&[(
+        "a.yml",
+        "intents:\n  - name: greeting\n    examples: hello\n    threshold: high\n",
+    )]);
+    assert!(find(&diags, "missing_field")
+        .message
+        .contains("no 'action'"));
     let wrong: Vec<_> = diags.iter().filter(|d| d.code == "wrong_type").collect();
     assert_eq!(wrong.len(), 2, "{diags:#?}");
 }
 
 #[test]
 fn an_invalid_action_and_an_invalid_name_are_errors_with_hints() {
-    let diags = validate(&[("a.yml", &GOOD.replace("action: answer", "action: anwser").replace("greeting", "Greeting!"))]);
-    assert_eq!(find(&diags, "invalid_action").hint.as_deref(), Some("did you mean 'answer'?"));
+    let diags = validate(&[(
+        "a.yml",
+        &GOOD
+            .replace("action: answer", "action: anwser")
+            .replace("greeting", "Greeting!"),
+    )]);
+    assert_eq!(
+        find(&diags, "invalid_action").hint.as_deref(),
+        Some("did you mean 'answer'?")
+    );
     assert_eq!(find(&diags, "invalid_name").location.line, 2);
 }
 
@@ -73,14 +97,21 @@ fn the_same_example_in_two_intents_is_an_error_pointing_at_both() {
     let other = "intents:\n  - name: hello_again\n    action: answer\n    examples:\n      - Hello\n    responses:\n      private: hi\n";
     let diags = validate(&[("a.yml", GOOD), ("b.yml", other)]);
     let d = find(&diags, "duplicate_example");
-    assert!(d.location.file.ends_with("b.yml") && d.location.line == 5, "{d}");
+    assert!(
+        d.location.file.ends_with("b.yml") && d.location.line == 5,
+        "{d}"
+    );
     assert!(d.hint.as_deref().unwrap_or("").contains("a.yml:4"), "{d}");
 }
 
 #[test]
 fn a_duplicate_intent_name_is_an_error() {
     let diags = validate(&[("a.yml", GOOD), ("b.yml", GOOD)]);
-    assert!(find(&diags, "duplicate_intent").hint.as_deref().unwrap_or("").contains("a.yml"));
+    assert!(find(&diags, "duplicate_intent")
+        .hint
+        .as_deref()
+        .unwrap_or("")
+        .contains("a.yml"));
 }
 
 #[test]
@@ -88,7 +119,10 @@ fn too_few_examples_is_a_warning_only() {
     let diags = validate(&[("a.yml", GOOD)]);
     let d = find(&diags, "few_examples");
     assert_eq!(d.severity, Severity::Warning);
-    assert!(diags.iter().all(|d| d.severity == Severity::Warning), "{diags:#?}");
+    assert!(
+        diags.iter().all(|d| d.severity == Severity::Warning),
+        "{diags:#?}"
+    );
 }
 
 #[test]
@@ -102,7 +136,11 @@ fn an_unknown_template_field_is_an_error_with_a_suggestion() {
 #[test]
 fn ticket_url_outside_a_ticket_intent_is_an_error() {
     let diags = validate(&[("a.yml", &GOOD.replace("{{name}}", "{{ticket_url}}"))]);
-    assert!(find(&diags, "unknown_field").hint.as_deref().unwrap_or("").contains("ticket"));
+    assert!(find(&diags, "unknown_field")
+        .hint
+        .as_deref()
+        .unwrap_or("")
+        .contains("ticket"));
 }
 
 #[test]
@@ -116,8 +154,17 @@ fn an_escalation_without_a_skill_and_an_answer_without_responses_are_errors() {
 #[test]
 fn a_skill_missing_from_the_configured_list_is_caught_as_a_typo() {
     let config = "skills: [billing, orders]\n";
-    let diags = validate(&[("config.yml", config), ("a.yml", &GOOD.replace("action: answer", "action: answer\n    skill: biling"))]);
-    assert_eq!(find(&diags, "unknown_skill").hint.as_deref(), Some("did you mean 'billing'?"));
+    let diags = validate(&[
+        ("config.yml", config),
+        (
+            "a.yml",
+            &GOOD.replace("action: answer", "action: answer\n    skill: biling"),
+        ),
+    ]);
+    assert_eq!(
+        find(&diags, "unknown_skill").hint.as_deref(),
+        Some("did you mean 'billing'?")
+    );
 }
 
 #[test]
@@ -125,19 +172,35 @@ fn an_unknown_settings_key_and_a_threshold_out_of_range_are_errors() {
     let config = "bot: Acme\nthresholds:\n  confidence: 1.5\n  ambiguity: 0.1\n";
     let diags = validate(&[("config.yml", config), ("a.yml", GOOD)]);
     assert_eq!(find(&diags, "wrong_type").location.line, 3);
-    assert_eq!(find(&diags, "unknown_key").hint.as_deref(), Some("did you mean 'ambiguity_margin'?"));
+    assert_eq!(
+        find(&diags, "unknown_key").hint.as_deref(),
+        Some("did you mean 'ambiguity_margin'?")
+    );
 }
 
 #[test]
 fn a_duplicate_key_is_reported_where_it_repeats() {
-    let diags = validate(&[("a.yml", &GOOD.replace("    action: answer\n", "    action: answer\n    action: like\n"))]);
+    let diags = validate(&[(
+        "a.yml",
+        &GOOD.replace(
+            "    action: answer\n",
+            "    action: answer\n    action: like\n",
+        ),
+    )]);
     assert_eq!(find(&diags, "yaml_syntax").location.line, 4);
 }
 
 #[test]
 fn loading_for_use_refuses_files_with_errors_and_lists_them() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.yml"), GOOD.replace("examples:", "exampels:")).unwrap();
+    std::fs::write(
+        dir.path().join("a.yml"),
+        GOOD.replace("examples:", "exampels:"),
+    )
+    .unwrap();
     let err = intents::load_valid(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("a.yml:4:5") && err.contains("exampels"), "{err}");
+    assert!(
+        err.contains("a.yml:4:5") && err.contains("exampels"),
+        "{err}"
+    );
 }

@@ -59,8 +59,12 @@ fn compare(a: &mut dyn Encoder, b: &mut dyn Encoder, texts: &[String], min: f32)
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let mut cosines = Vec::new();
     for chunk in refs.chunks(8) {
-        let va = a.encode(chunk).unwrap_or_else(|e| panic!("{}: {e}", a.name()));
-        let vb = b.encode(chunk).unwrap_or_else(|e| panic!("{}: {e}", b.name()));
+        let va = a
+            .encode(chunk)
+            .unwrap_or_else(|e| panic!("{}: {e}", a.name()));
+        let vb = b
+            .encode(chunk)
+            .unwrap_or_else(|e| panic!("{}: {e}", b.name()));
         assert_eq!(va.len(), chunk.len());
         assert_eq!(vb.len(), chunk.len());
         for ((text, x), y) in chunk.iter().zip(&va).zip(&vb) {
@@ -112,7 +116,10 @@ fn rust_bert_is_close_to_the_default_int8_onnx_graph() {
         .unwrap_or_else(|e| panic!("onnx backend: {e}"));
     let cosines = compare(&mut torch, &mut onnx, &sentences(), INT8_MIN_COSINE);
     let mean = cosines.iter().sum::<f32>() / cosines.len() as f32;
-    assert!(mean >= INT8_MEAN_COSINE, "mean cosine {mean} < {INT8_MEAN_COSINE}");
+    assert!(
+        mean >= INT8_MEAN_COSINE,
+        "mean cosine {mean} < {INT8_MEAN_COSINE}"
+    );
 }
 
 #[test]
@@ -122,7 +129,8 @@ fn rust_bert_matches_the_sentence_transformers_reference_vectors() {
         sentences: Vec<String>,
         vectors: Vec<Vec<f32>>,
     }
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/reference_embeddings.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipping: {} not present", path.display());
         return;
@@ -131,12 +139,19 @@ fn rust_bert_matches_the_sentence_transformers_reference_vectors() {
     assert_eq!(reference.sentences.len(), reference.vectors.len());
     let mut torch = rust_bert();
     let mut cosines = Vec::new();
-    for (texts, expected) in reference.sentences.chunks(8).zip(reference.vectors.chunks(8)) {
+    for (texts, expected) in reference
+        .sentences
+        .chunks(8)
+        .zip(reference.vectors.chunks(8))
+    {
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let got = torch.encode(&refs).expect("rust-bert encode");
         for ((text, g), e) in texts.iter().zip(&got).zip(expected) {
             let c = cosine(g, e);
-            assert!(c >= MIN_COSINE, "cosine {c} < {MIN_COSINE} vs reference for {text:?}");
+            assert!(
+                c >= MIN_COSINE,
+                "cosine {c} < {MIN_COSINE} vs reference for {text:?}"
+            );
             cosines.push(c);
         }
     }

@@ -43,7 +43,11 @@ pub fn run(args: &ClassifyArgs) -> anyhow::Result<i32> {
                 Err(_) => {
                     // Flush what came before so the output stays in input order.
                     flush(&nlu, &mut batch, &mut out)?;
-                    writeln!(out, "{}", serde_json::json!({"line": line_no, "error": "invalid UTF-8; this line was skipped"}))?;
+                    writeln!(
+                        out,
+                        "{}",
+                        serde_json::json!({"line": line_no, "error": "invalid UTF-8; this line was skipped"})
+                    )?;
                     failed += 1;
                 }
             }

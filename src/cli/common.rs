@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ModelArgs;
 use crate::nlu::onnx::{OnnxEncoder, OnnxOptions};
-use crate::nlu::service::{EncoderService, ServiceOptions};
 use crate::nlu::sentiment::SentimentHead;
+use crate::nlu::service::{EncoderService, ServiceOptions};
 
 pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
     let mut opts = OnnxOptions::default_for(&args.model_dir);
@@ -18,7 +18,10 @@ pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
         opts.intra_threads = t;
     }
     let encoder = OnnxEncoder::load(&opts).context("loading the encoder")?;
-    Ok(EncoderService::start(vec![Box::new(encoder)], &ServiceOptions::default())?)
+    Ok(EncoderService::start(
+        vec![Box::new(encoder)],
+        &ServiceOptions::default(),
+    )?)
 }
 
 /// The shipped sentiment head, or None with a warning when it is absent.
@@ -45,7 +48,13 @@ pub fn read_jsonl(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
         if line.trim().is_empty() {
             continue;
         }
-        let row: Row = serde_json::from_str(&line).with_context(|| format!("{}:{}: expected {{\"text\": ..., \"label\": ...}}", path.display(), i + 1))?;
+        let row: Row = serde_json::from_str(&line).with_context(|| {
+            format!(
+                "{}:{}: expected {{\"text\": ..., \"label\": ...}}",
+                path.display(),
+                i + 1
+            )
+        })?;
         texts.push(row.text);
         labels.push(row.label);
     }
@@ -56,7 +65,9 @@ pub fn read_jsonl(path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
 /// A progress bar on stderr (drawn only on a terminal).
 pub fn progress(len: usize, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
-    if let Ok(style) = ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, {eta})") {
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, {eta})")
+    {
         bar.set_style(style.progress_chars("=> "));
     }
     bar.set_message(what.to_string());
@@ -64,7 +75,11 @@ pub fn progress(len: usize, what: &str) -> ProgressBar {
 }
 
 /// Encodes with a progress bar.
-pub fn encode(encoder: &EncoderService, texts: &[String], what: &str) -> anyhow::Result<Vec<Vec<f32>>> {
+pub fn encode(
+    encoder: &EncoderService,
+    texts: &[String],
+    what: &str,
+) -> anyhow::Result<Vec<Vec<f32>>> {
     let bar = progress(texts.len(), what);
     let v = encoder.encode_all(texts, |n| bar.set_position(n as u64))?;
     bar.finish_and_clear();

@@ -14,7 +14,13 @@ use crate::nlu::evaluate::{cross_validate, Dataset, Scoring};
 use crate::nlu::metrics::{report, Report};
 
 /// Exit code: 1 on errors (or warnings with --strict), else 0.
-pub fn validate(dir: &Path, strict: bool, no_model: bool, json: bool, model: &ModelArgs) -> anyhow::Result<i32> {
+pub fn validate(
+    dir: &Path,
+    strict: bool,
+    no_model: bool,
+    json: bool,
+    model: &ModelArgs,
+) -> anyhow::Result<i32> {
     let (bot, mut diags) = intents::load(dir)?;
     let has_errors = diags.iter().any(|d| d.severity == Severity::Error);
     // The similarity check needs the model and sane data; skip it when the files are broken.
@@ -28,7 +34,10 @@ pub fn validate(dir: &Path, strict: bool, no_model: bool, json: bool, model: &Mo
         validate::check_similarity(&bot, &vectors, &mut diags);
         diags.sort_by(|a, b| a.location.cmp(&b.location));
     }
-    let errors = diags.iter().filter(|d| d.severity == Severity::Error).count();
+    let errors = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
     let warnings = diags.len() - errors;
     let files = intents::load::files(dir)?.len();
     let examples: usize = bot.intents.iter().map(|i| i.examples.len()).sum();
@@ -54,7 +63,13 @@ pub fn validate(dir: &Path, strict: bool, no_model: bool, json: bool, model: &Mo
     Ok(i32::from(errors > 0 || (strict && warnings > 0)))
 }
 
-pub fn test(dir: &Path, folds: usize, json: bool, html: Option<&Path>, model: &ModelArgs) -> anyhow::Result<i32> {
+pub fn test(
+    dir: &Path,
+    folds: usize,
+    json: bool,
+    html: Option<&Path>,
+    model: &ModelArgs,
+) -> anyhow::Result<i32> {
     anyhow::ensure!(folds >= 2, "--folds must be at least 2");
     let bot = intents::load_valid(dir)?;
     let encoder = start_encoder(model)?;
@@ -63,22 +78,39 @@ pub fn test(dir: &Path, folds: usize, json: bool, html: Option<&Path>, model: &M
     let scoring = Scoring {
         oos_label: bot.intent(OUT_OF_SCOPE).map(|_| OUT_OF_SCOPE.to_string()),
         thresholds: bot.settings.thresholds,
-        per_intent: bot.intents.iter().filter_map(|i| i.threshold.map(|t| (i.name.clone(), t))).collect::<HashMap<_, _>>(),
+        per_intent: bot
+            .intents
+            .iter()
+            .filter_map(|i| i.threshold.map(|t| (i.name.clone(), t)))
+            .collect::<HashMap<_, _>>(),
     };
     let bar = progress(folds, "folds");
-    let data = Dataset { texts: &texts, labels: &labels, vectors: &vectors };
-    let scored = cross_validate(&data, folds, &scoring, &TrainOptions::default(), |f| bar.set_position(f as u64));
+    let data = Dataset {
+        texts: &texts,
+        labels: &labels,
+        vectors: &vectors,
+    };
+    let scored = cross_validate(&data, folds, &scoring, &TrainOptions::default(), |f| {
+        bar.set_position(f as u64)
+    });
     bar.finish_and_clear();
     let r = report(&scored, scoring.oos_label.as_deref(), 10);
     if let Some(path) = html {
-        let title = format!("Intent test of {} ({folds}-fold cross-validation)", dir.display());
-        std::fs::write(path, report_html::render(&title, &r)?).with_context(|| format!("writing {}", path.display()))?;
+        let title = format!(
+            "Intent test of {} ({folds}-fold cross-validation)",
+            dir.display()
+        );
+        std::fs::write(path, report_html::render(&title, &r)?)
+            .with_context(|| format!("writing {}", path.display()))?;
         eprintln!("wrote {}", path.display());
     }
     if json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        print_report(&r, &format!("{folds}-fold cross-validation of {}", dir.display()));
+        print_report(
+            &r,
+            &format!("{folds}-fold cross-validation of {}", dir.display()),
+        );
     }
     Ok(0)
 }
@@ -89,7 +121,10 @@ pub fn print_report(r: &Report, title: &str) {
     println!("  accuracy            {:6.1} %", r.accuracy * 100.0);
     println!("  macro F1            {:6.1} %", r.macro_f1 * 100.0);
     println!("  macro recall        {:6.1} %", r.macro_recall * 100.0);
-    println!("  top-1 accuracy      {:6.1} %   (the head alone, before thresholds)", r.top1_accuracy * 100.0);
+    println!(
+        "  top-1 accuracy      {:6.1} %   (the head alone, before thresholds)",
+        r.top1_accuracy * 100.0
+    );
     if let Some(a) = r.in_scope_accuracy {
         println!("  in-scope accuracy   {:6.1} %", a * 100.0);
     }
@@ -97,11 +132,23 @@ pub fn print_report(r: &Report, title: &str) {
         println!("  out-of-scope recall {:6.1} %", o * 100.0);
     }
     println!("  calibration (ECE)   {:6.3}", r.expected_calibration_error);
-    println!("  would escalate      {:6.1} %   (low confidence, ambiguous or out of scope)\n", r.escalation_share * 100.0);
-    let width = r.per_class.iter().map(|c| c.label.len()).max().unwrap_or(6).max(6);
+    println!(
+        "  would escalate      {:6.1} %   (low confidence, ambiguous or out of scope)\n",
+        r.escalation_share * 100.0
+    );
+    let width = r
+        .per_class
+        .iter()
+        .map(|c| c.label.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
     println!("  {:width$}  precision  recall     f1  support", "intent");
     for c in &r.per_class {
-        println!("  {:width$}  {:9.3}  {:6.3}  {:5.3}  {:7}", c.label, c.precision, c.recall, c.f1, c.support);
+        println!(
+            "  {:width$}  {:9.3}  {:6.3}  {:5.3}  {:7}",
+            c.label, c.precision, c.recall, c.f1, c.support
+        );
     }
     if !r.confusions.is_empty() {
         println!("\n  most confused (gold -> predicted):");
@@ -116,5 +163,9 @@ pub fn print_report(r: &Report, title: &str) {
 
 /// Diagnostics as text (for the server's reload log).
 pub fn format_diagnostics(diags: &[Diagnostic]) -> String {
-    diags.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    diags
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }

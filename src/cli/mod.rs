@@ -11,7 +11,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "hearken", version, about = "Social customer care: a bot first, humans when it matters")]
+#[command(
+    name = "hearken",
+    version,
+    about = "Social customer care: a bot first, humans when it matters"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -32,13 +36,28 @@ pub enum Command {
 #[derive(Args, Clone)]
 pub struct ModelArgs {
     /// A sentence-transformers ONNX model directory.
-    #[arg(long, env = "HEARKEN_MODEL_DIR", default_value = "models/all-MiniLM-L6-v2", global = true)]
+    #[arg(
+        long,
+        env = "HEARKEN_MODEL_DIR",
+        default_value = "models/all-MiniLM-L6-v2",
+        global = true
+    )]
     pub model_dir: PathBuf,
     /// The graph file inside the model directory (model_fp32.onnx: exact float graph).
-    #[arg(long, env = "HEARKEN_MODEL_FILE", default_value = "model.onnx", global = true)]
+    #[arg(
+        long,
+        env = "HEARKEN_MODEL_FILE",
+        default_value = "model.onnx",
+        global = true
+    )]
     pub model_file: String,
     /// The sentiment head file.
-    #[arg(long, env = "HEARKEN_SENTIMENT_HEAD", default_value = "models/sentiment-head.json", global = true)]
+    #[arg(
+        long,
+        env = "HEARKEN_SENTIMENT_HEAD",
+        default_value = "models/sentiment-head.json",
+        global = true
+    )]
     pub sentiment_head: PathBuf,
     /// Threads for inference (default: all cores).
     #[arg(long, env = "HEARKEN_THREADS", global = true)]
@@ -135,10 +154,24 @@ pub struct ClassifyArgs {
 
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     match cli.command {
-        Command::Intents(IntentsCommand::Validate { dir, strict, no_model, json, model }) => intents::validate(&dir, strict, no_model, json, &model),
-        Command::Intents(IntentsCommand::Test { dir, folds, json, html, model }) => intents::test(&dir, folds, json, html.as_deref(), &model),
+        Command::Intents(IntentsCommand::Validate {
+            dir,
+            strict,
+            no_model,
+            json,
+            model,
+        }) => intents::validate(&dir, strict, no_model, json, &model),
+        Command::Intents(IntentsCommand::Test {
+            dir,
+            folds,
+            json,
+            html,
+            model,
+        }) => intents::test(&dir, folds, json, html.as_deref(), &model),
         Command::Nlu(NluCommand::Evaluate(args)) => nlu::evaluate(&args),
-        Command::Nlu(NluCommand::TrainSentiment { train, out, model }) => nlu::train_sentiment(&train, &out, &model),
+        Command::Nlu(NluCommand::TrainSentiment { train, out, model }) => {
+            nlu::train_sentiment(&train, &out, &model)
+        }
         Command::Classify(args) => classify::run(&args),
     }
 }

@@ -21,7 +21,11 @@ fn train_options(task: Task, epochs: Option<usize>, l2: Option<f32>) -> TrainOpt
     // Sentiment is scored by macro recall: weight the classes evenly.
     opts.head.balanced = task == Task::Sentiment;
     if task == Task::Sentiment {
-        opts.head = HeadOptions { epochs: 20, batch: 64, ..opts.head };
+        opts.head = HeadOptions {
+            epochs: 20,
+            batch: 64,
+            ..opts.head
+        };
     }
     if let Some(e) = epochs {
         opts.head.epochs = e;
@@ -40,30 +44,68 @@ pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<i32> {
     let scoring = Scoring {
         oos_label: has_oos.then(|| OOS.to_string()),
         thresholds: if args.task == Task::Intent {
-            Thresholds { confidence: args.threshold, ..Thresholds::default() }
+            Thresholds {
+                confidence: args.threshold,
+                ..Thresholds::default()
+            }
         } else {
             // Sentiment: the argmax is the answer; no abstaining.
-            Thresholds { confidence: 0.0, ambiguity_margin: 0.0, out_of_scope: 0.0 }
+            Thresholds {
+                confidence: 0.0,
+                ambiguity_margin: 0.0,
+                out_of_scope: 0.0,
+            }
         },
         per_intent: Default::default(),
     };
     let opts = train_options(args.task, args.epochs, args.l2);
-    let train_data = Dataset { texts: &train_texts, labels: &train_labels, vectors: &train_vectors };
+    let train_data = Dataset {
+        texts: &train_texts,
+        labels: &train_labels,
+        vectors: &train_vectors,
+    };
     let started = std::time::Instant::now();
     let (scored, how) = match &args.test {
         Some(test_path) => {
             let (texts, labels) = read_jsonl(test_path)?;
             let has_test_oos = labels.iter().any(|l| l == OOS);
             let vectors = encode(&encoder, &texts, "test")?;
-            let scoring = Scoring { oos_label: (has_oos || has_test_oos).then(|| OOS.to_string()), ..scoring };
+            let scoring = Scoring {
+                oos_label: (has_oos || has_test_oos).then(|| OOS.to_string()),
+                ..scoring
+            };
             let clf = train(&train_data, &scoring, &opts);
-            (score(&clf, &Dataset { texts: &texts, labels: &labels, vectors: &vectors }, &scoring), format!("train {} -> test {}", args.train.display(), test_path.display()))
+            (
+                score(
+                    &clf,
+                    &Dataset {
+                        texts: &texts,
+                        labels: &labels,
+                        vectors: &vectors,
+                    },
+                    &scoring,
+                ),
+                format!(
+                    "train {} -> test {}",
+                    args.train.display(),
+                    test_path.display()
+                ),
+            )
         }
         None => {
             let bar = progress(args.folds, "folds");
-            let s = cross_validate(&train_data, args.folds, &scoring, &opts, |f| bar.set_position(f as u64));
+            let s = cross_validate(&train_data, args.folds, &scoring, &opts, |f| {
+                bar.set_position(f as u64)
+            });
             bar.finish_and_clear();
-            (s, format!("{}-fold cross-validation of {}", args.folds, args.train.display()))
+            (
+                s,
+                format!(
+                    "{}-fold cross-validation of {}",
+                    args.folds,
+                    args.train.display()
+                ),
+            )
         }
     };
     let train_seconds = started.elapsed().as_secs_f64();
@@ -89,7 +131,11 @@ pub fn evaluate(args: &EvaluateArgs) -> anyhow::Result<i32> {
 pub fn train_sentiment(train_path: &Path, out: &Path, model: &ModelArgs) -> anyhow::Result<i32> {
     let (texts, labels) = read_jsonl(train_path)?;
     if let Some(bad) = labels.iter().find(|l| !LABELS.contains(&l.as_str())) {
-        anyhow::bail!("label '{bad}' in {}: sentiment labels are {}", train_path.display(), LABELS.join(", "));
+        anyhow::bail!(
+            "label '{bad}' in {}: sentiment labels are {}",
+            train_path.display(),
+            LABELS.join(", ")
+        );
     }
     let encoder = start_encoder(model)?;
     let vectors = encode(&encoder, &texts, "encoding")?;
@@ -102,7 +148,12 @@ pub fn train_sentiment(train_path: &Path, out: &Path, model: &ModelArgs) -> anyh
         trained_on: format!("{} ({} examples)", train_path.display(), texts.len()),
         head,
     };
-    std::fs::write(out, serde_json::to_string(&file)?).with_context(|| format!("writing {}", out.display()))?;
-    eprintln!("wrote {} (temperature {:.3})", out.display(), file.head.temperature);
+    std::fs::write(out, serde_json::to_string(&file)?)
+        .with_context(|| format!("writing {}", out.display()))?;
+    eprintln!(
+        "wrote {} (temperature {:.3})",
+        out.display(),
+        file.head.temperature
+    );
     Ok(0)
 }

@@ -52,7 +52,13 @@ pub fn render(title: &str, r: &Report) -> anyhow::Result<String> {
             }
         }
     }
-    let max = r.confidence_bins.iter().map(|b| b.0).max().unwrap_or(1).max(1);
+    let max = r
+        .confidence_bins
+        .iter()
+        .map(|b| b.0)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let bars = r
         .confidence_bins
         .iter()
@@ -64,7 +70,12 @@ pub fn render(title: &str, r: &Report) -> anyhow::Result<String> {
                 y: HIST_H - height,
                 height,
                 acc_y: HIST_H - (acc * HIST_H as f32) as usize,
-                title: format!("confidence {:.1}-{:.1}: {count} messages, {:.0} % right", i as f32 / 10.0, (i + 1) as f32 / 10.0, acc * 100.0),
+                title: format!(
+                    "confidence {:.1}-{:.1}: {count} messages, {:.0} % right",
+                    i as f32 / 10.0,
+                    (i + 1) as f32 / 10.0,
+                    acc * 100.0
+                ),
             }
         })
         .collect();
@@ -73,7 +84,12 @@ pub fn render(title: &str, r: &Report) -> anyhow::Result<String> {
         r,
         cell: CELL,
         size: n * CELL,
-        labels: r.labels.iter().enumerate().map(|(i, l)| (i * CELL, l.as_str())).collect(),
+        labels: r
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i * CELL, l.as_str()))
+            .collect(),
         cells,
         bars,
         figures: figures(r),
@@ -92,7 +108,10 @@ fn figures(r: &Report) -> Vec<(&'static str, String)> {
     if let Some(o) = r.oos_recall {
         f.push(("out-of-scope recall", pct(o)));
     }
-    f.push(("expected calibration error", format!("{:.3}", r.expected_calibration_error)));
+    f.push((
+        "expected calibration error",
+        format!("{:.3}", r.expected_calibration_error),
+    ));
     f.push(("would escalate", pct(r.escalation_share)));
     f
 }

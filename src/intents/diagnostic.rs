@@ -75,7 +75,10 @@ impl fmt::Display for Diagnostic {
 /// The closest candidate to `word` by edit distance, if it is close enough to be a typo.
 pub fn did_you_mean<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     // A shortened key ("ambiguity" for "ambiguity_margin") is a typo too.
-    if let Some(c) = candidates.iter().find(|c| word.len() >= 4 && (c.starts_with(word) || word.starts_with(**c))) {
+    if let Some(c) = candidates
+        .iter()
+        .find(|c| word.len() >= 4 && (c.starts_with(word) || word.starts_with(**c)))
+    {
         return Some(c);
     }
     candidates

@@ -11,9 +11,24 @@ use super::schema::{Action, Bot, Example, Intent, Responses, Settings, Template,
 use super::IntentsError;
 
 pub const SETTINGS_FILE: &str = "config.yml";
-const SETTINGS_KEYS: [&str; 6] = ["bot", "brand", "language", "thresholds", "min_examples", "skills"];
+const SETTINGS_KEYS: [&str; 6] = [
+    "bot",
+    "brand",
+    "language",
+    "thresholds",
+    "min_examples",
+    "skills",
+];
 const THRESHOLD_KEYS: [&str; 3] = ["confidence", "ambiguity_margin", "out_of_scope"];
-const INTENT_KEYS: [&str; 7] = ["name", "description", "action", "skill", "threshold", "examples", "responses"];
+const INTENT_KEYS: [&str; 7] = [
+    "name",
+    "description",
+    "action",
+    "skill",
+    "threshold",
+    "examples",
+    "responses",
+];
 const RESPONSE_KEYS: [&str; 2] = ["public", "private"];
 
 /// The `.yml` files under `dir` (recursively), sorted, settings file first.
@@ -21,9 +36,17 @@ pub fn files(dir: &Path) -> Result<Vec<PathBuf>, IntentsError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|source| IntentsError::Io { path: d.clone(), source })?;
+        let entries = std::fs::read_dir(&d).map_err(|source| IntentsError::Io {
+            path: d.clone(),
+            source,
+        })?;
         for entry in entries {
-            let path = entry.map_err(|source| IntentsError::Io { path: d.clone(), source })?.path();
+            let path = entry
+                .map_err(|source| IntentsError::Io {
+                    path: d.clone(),
+                    source,
+                })?
+                .path();
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "yml") {
@@ -42,9 +65,17 @@ pub fn load_dir(dir: &Path, diags: &mut Vec<Diagnostic>) -> Result<Bot, IntentsE
     }
     let mut bot = Bot::default();
     for (i, path) in files(dir)?.into_iter().enumerate() {
-        let text = std::fs::read_to_string(&path).map_err(|source| IntentsError::Io { path: path.clone(), source })?;
-        let mut file = FileReader { path: path.clone(), diags };
-        let Some(root) = file.parse(i, &text) else { continue };
+        let text = std::fs::read_to_string(&path).map_err(|source| IntentsError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut file = FileReader {
+            path: path.clone(),
+            diags,
+        };
+        let Some(root) = file.parse(i, &text) else {
+            continue;
+        };
         if path.parent() == Some(dir) && path.file_name() == Some(SETTINGS_FILE.as_ref()) {
             bot.settings = file.settings(&root);
         } else {
@@ -56,8 +87,13 @@ pub fn load_dir(dir: &Path, diags: &mut Vec<Diagnostic>) -> Result<Bot, IntentsE
 
 /// Loads intents from one YAML string (tests, `hearken intents validate -`).
 pub fn load_str(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Intent> {
-    let mut file = FileReader { path: path.to_owned(), diags };
-    file.parse(0, text).map(|root| file.intents(&root)).unwrap_or_default()
+    let mut file = FileReader {
+        path: path.to_owned(),
+        diags,
+    };
+    file.parse(0, text)
+        .map(|root| file.intents(&root))
+        .unwrap_or_default()
 }
 
 struct FileReader<'a> {
@@ -68,7 +104,11 @@ struct FileReader<'a> {
 impl FileReader<'_> {
     fn at(&self, span: &Span) -> Location {
         let (line, column) = span.start().map_or((1, 1), |m| (m.line(), m.column()));
-        Location { file: self.path.clone(), line, column }
+        Location {
+            file: self.path.clone(),
+            line,
+            column,
+        }
     }
 
     fn error(&mut self, code: &'static str, span: &Span, msg: String, hint: Option<String>) {
@@ -85,7 +125,11 @@ impl FileReader<'_> {
             Err(e) => {
                 let (pos, msg, hint) = describe_load_error(&e);
                 let (line, column) = pos.unwrap_or((1, 1));
-                let loc = Location { file: self.path.clone(), line, column };
+                let loc = Location {
+                    file: self.path.clone(),
+                    line,
+                    column,
+                };
                 let mut d = Diagnostic::error("yaml_syntax", loc, msg);
                 d.hint = Some(hint);
                 self.diags.push(d);
@@ -102,29 +146,57 @@ impl FileReader<'_> {
                     Some(k) => format!("did you mean '{k}'?"),
                     None => format!("known keys: {}", known.join(", ")),
                 };
-                self.error("unknown_key", key.span(), format!("unknown key '{}' in {what}", key.as_str()), Some(hint));
+                self.error(
+                    "unknown_key",
+                    key.span(),
+                    format!("unknown key '{}' in {what}", key.as_str()),
+                    Some(hint),
+                );
             }
         }
     }
 
-    fn scalar<'n>(&mut self, map: &'n MarkedMappingNode, key: &str, what: &str) -> Option<&'n MarkedScalarNode> {
+    fn scalar<'n>(
+        &mut self,
+        map: &'n MarkedMappingNode,
+        key: &str,
+        what: &str,
+    ) -> Option<&'n MarkedScalarNode> {
         let node = map.get_node(key)?;
         match node {
             Node::Scalar(s) => Some(s),
             _ => {
-                self.error("wrong_type", node.span(), format!("'{key}' in {what} must be a single value"), None);
+                self.error(
+                    "wrong_type",
+                    node.span(),
+                    format!("'{key}' in {what} must be a single value"),
+                    None,
+                );
                 None
             }
         }
     }
 
-    fn number(&mut self, map: &MarkedMappingNode, key: &str, what: &str, range: (f32, f32)) -> Option<f32> {
+    fn number(
+        &mut self,
+        map: &MarkedMappingNode,
+        key: &str,
+        what: &str,
+        range: (f32, f32),
+    ) -> Option<f32> {
         let s = self.scalar(map, key, what)?;
         match s.as_str().trim().parse::<f32>() {
             Ok(v) if (range.0..=range.1).contains(&v) => Some(v),
             _ => {
-                let msg = format!("'{key}' in {what} must be a number from {} to {}, not '{}'", range.0, range.1, s.as_str());
-                self.error("wrong_type", s.span(), msg, None);
+                let msg = format!(
+                    "'{key}' in {what} must be a number from {} to {}, not '{}'",
+                    range.0,
+                    range.1,
+                    s.as_str()
+                );
+                let example = if range.1 <= 1.0 { "0.5" } else { "10" };
+                let hint = format!("write a plain number, e.g. '{key}: {example}'");
+                self.error("wrong_type", s.span(), msg, Some(hint));
                 None
             }
         }
@@ -137,7 +209,9 @@ impl FileReader<'_> {
         if let Some(v) = self.scalar(root, "bot", what) {
             s.bot = v.as_str().to_string();
         }
-        s.brand = self.scalar(root, "brand", what).map(|v| v.as_str().to_string());
+        s.brand = self
+            .scalar(root, "brand", what)
+            .map(|v| v.as_str().to_string());
         if let Some(v) = self.scalar(root, "language", what) {
             s.language = v.as_str().to_string();
         }
@@ -152,12 +226,23 @@ impl FileReader<'_> {
                 self.check_keys(t, &THRESHOLD_KEYS, "thresholds");
                 let d = Thresholds::default();
                 s.thresholds = Thresholds {
-                    confidence: self.number(t, "confidence", "thresholds", (0.0, 1.0)).unwrap_or(d.confidence),
-                    ambiguity_margin: self.number(t, "ambiguity_margin", "thresholds", (0.0, 1.0)).unwrap_or(d.ambiguity_margin),
-                    out_of_scope: self.number(t, "out_of_scope", "thresholds", (0.0, 1.0)).unwrap_or(d.out_of_scope),
+                    confidence: self
+                        .number(t, "confidence", "thresholds", (0.0, 1.0))
+                        .unwrap_or(d.confidence),
+                    ambiguity_margin: self
+                        .number(t, "ambiguity_margin", "thresholds", (0.0, 1.0))
+                        .unwrap_or(d.ambiguity_margin),
+                    out_of_scope: self
+                        .number(t, "out_of_scope", "thresholds", (0.0, 1.0))
+                        .unwrap_or(d.out_of_scope),
                 };
             }
-            Some(other) => self.error("wrong_type", other.span(), "'thresholds' must be a mapping of names to numbers".into(), None),
+            Some(other) => self.error(
+                "wrong_type",
+                other.span(),
+                "'thresholds' must be a mapping of names to numbers".into(),
+                None,
+            ),
             None => {}
         }
         s
@@ -165,24 +250,43 @@ impl FileReader<'_> {
 
     /// A string or a list of strings.
     fn string_list(&mut self, node: &Node, key: &str) -> Vec<String> {
-        self.templates(node, key).into_iter().map(|t| t.text).collect()
+        self.templates(node, key)
+            .into_iter()
+            .map(|t| t.text)
+            .collect()
     }
 
     fn templates(&mut self, node: &Node, key: &str) -> Vec<Template> {
         match node {
-            Node::Scalar(s) => vec![Template { text: s.as_str().to_string(), location: self.at(s.span()) }],
+            Node::Scalar(s) => vec![Template {
+                text: s.as_str().to_string(),
+                location: self.at(s.span()),
+            }],
             Node::Sequence(seq) => seq
                 .iter()
                 .filter_map(|n| match n {
-                    Node::Scalar(s) => Some(Template { text: s.as_str().to_string(), location: self.at(s.span()) }),
+                    Node::Scalar(s) => Some(Template {
+                        text: s.as_str().to_string(),
+                        location: self.at(s.span()),
+                    }),
                     other => {
-                        self.error("wrong_type", other.span(), format!("each item of '{key}' must be text"), Some("quote it: - \"...\"".into()));
+                        self.error(
+                            "wrong_type",
+                            other.span(),
+                            format!("each item of '{key}' must be text"),
+                            Some("quote it: - \"...\"".into()),
+                        );
                         None
                     }
                 })
                 .collect(),
             Node::Mapping(m) => {
-                self.error("wrong_type", m.span(), format!("'{key}' must be text or a list of texts"), Some("a value with ': ' inside must be quoted".into()));
+                self.error(
+                    "wrong_type",
+                    m.span(),
+                    format!("'{key}' must be text or a list of texts"),
+                    Some("a value with ': ' inside must be quoted".into()),
+                );
                 Vec::new()
             }
         }
@@ -206,7 +310,7 @@ impl FileReader<'_> {
                 Vec::new()
             }
             None => {
-                let span = root.span().clone();
+                let span = *root.span();
                 self.error("missing_field", &span, "this file has no 'intents:' list".into(), Some(format!("put settings in {SETTINGS_FILE}, intents under 'intents:'")));
                 Vec::new()
             }
@@ -216,12 +320,22 @@ impl FileReader<'_> {
     fn intent(&mut self, m: &MarkedMappingNode) -> Option<Intent> {
         let location = self.at(m.span());
         let Some(name_node) = self.scalar(m, "name", "an intent") else {
-            self.error("missing_field", m.span(), "an intent without a 'name'".into(), Some("add 'name: snake_case_name'".into()));
+            self.error(
+                "missing_field",
+                m.span(),
+                "an intent without a 'name'".into(),
+                Some("add 'name: snake_case_name'".into()),
+            );
             return None;
         };
         let name = name_node.as_str().to_string();
         if !is_valid_name(&name) {
-            self.error("invalid_name", name_node.span(), format!("invalid intent name '{name}'"), Some("use lowercase letters, digits and '_', starting with a letter".into()));
+            self.error(
+                "invalid_name",
+                name_node.span(),
+                format!("invalid intent name '{name}'"),
+                Some("use lowercase letters, digits and '_', starting with a letter".into()),
+            );
         }
         let what = format!("intent '{name}'");
         self.check_keys(m, &INTENT_KEYS, &what);
@@ -229,15 +343,30 @@ impl FileReader<'_> {
             Some(a) => match Action::parse(a.as_str()) {
                 Some(action) => action,
                 None => {
-                    let hint = did_you_mean(a.as_str(), &Action::NAMES)
-                        .map_or_else(|| format!("one of: {}", Action::NAMES.join(", ")), |s| format!("did you mean '{s}'?"));
-                    self.error("invalid_action", a.span(), format!("unknown action '{}' in {what}", a.as_str()), Some(hint));
-                    Action::Answer
+                    let hint = did_you_mean(a.as_str(), &Action::NAMES).map_or_else(
+                        || format!("one of: {}", Action::NAMES.join(", ")),
+                        |s| format!("did you mean '{s}'?"),
+                    );
+                    self.error(
+                        "invalid_action",
+                        a.span(),
+                        format!("unknown action '{}' in {what}", a.as_str()),
+                        Some(hint),
+                    );
+                    Action::Ignore // needs nothing else: no follow-on errors
                 }
             },
             None => {
-                self.error("missing_field", m.span(), format!("{what} has no 'action'"), Some(format!("add 'action:' with one of: {}", Action::NAMES.join(", "))));
-                Action::Answer
+                self.error(
+                    "missing_field",
+                    m.span(),
+                    format!("{what} has no 'action'"),
+                    Some(format!(
+                        "add 'action:' with one of: {}",
+                        Action::NAMES.join(", ")
+                    )),
+                );
+                Action::Ignore
             }
         };
         let examples = match m.get_node("examples") {
@@ -264,19 +393,34 @@ impl FileReader<'_> {
             Some(Node::Mapping(r)) => {
                 self.check_keys(r, &RESPONSE_KEYS, &format!("the responses of {what}"));
                 Responses {
-                    public: r.get_node("public").map(|n| self.templates(n, "public")).unwrap_or_default(),
-                    private: r.get_node("private").map(|n| self.templates(n, "private")).unwrap_or_default(),
+                    public: r
+                        .get_node("public")
+                        .map(|n| self.templates(n, "public"))
+                        .unwrap_or_default(),
+                    private: r
+                        .get_node("private")
+                        .map(|n| self.templates(n, "private"))
+                        .unwrap_or_default(),
                 }
             }
             Some(other) => {
-                self.error("wrong_type", other.span(), format!("'responses' in {what} must have 'public' and/or 'private'"), None);
+                self.error(
+                    "wrong_type",
+                    other.span(),
+                    format!("'responses' in {what} must have 'public' and/or 'private'"),
+                    None,
+                );
                 Responses::default()
             }
             None => Responses::default(),
         };
         Some(Intent {
-            description: self.scalar(m, "description", &what).map(|s| s.as_str().to_string()),
-            skill: self.scalar(m, "skill", &what).map(|s| s.as_str().to_string()),
+            description: self
+                .scalar(m, "description", &what)
+                .map(|s| s.as_str().to_string()),
+            skill: self
+                .scalar(m, "skill", &what)
+                .map(|s| s.as_str().to_string()),
             threshold: self.number(m, "threshold", &what, (0.0, 1.0)),
             name,
             action,
@@ -289,8 +433,16 @@ impl FileReader<'_> {
 
 fn unreachable_top(file: &mut FileReader<'_>) -> Option<MarkedMappingNode> {
     // parse_yaml only returns mappings at the top level; kept total rather than panicking.
-    let loc = Location { file: file.path.clone(), line: 1, column: 1 };
-    file.diags.push(Diagnostic::error("yaml_syntax", loc, "the top level must be a mapping"));
+    let loc = Location {
+        file: file.path.clone(),
+        line: 1,
+        column: 1,
+    };
+    file.diags.push(Diagnostic::error(
+        "yaml_syntax",
+        loc,
+        "the top level must be a mapping",
+    ));
     None
 }
 

@@ -10,14 +10,19 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 
 pub use diagnostic::{Diagnostic, Location, Severity};
-pub use schema::{Action, Bot, Example, Intent, Responses, Settings, Template, Thresholds, OUT_OF_SCOPE};
+pub use schema::{
+    Action, Bot, Example, Intent, Responses, Settings, Template, Thresholds, OUT_OF_SCOPE,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntentsError {
     #[error("{0} is not a directory of intent files")]
     NotADirectory(PathBuf),
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{count} error(s) in the intent files:\n{report}")]
     Invalid { count: usize, report: String },
 }
@@ -35,10 +40,17 @@ pub fn load(dir: &Path) -> Result<(Bot, Vec<Diagnostic>), IntentsError> {
 /// Loads a folder for use: errors refuse it, warnings pass.
 pub fn load_valid(dir: &Path) -> Result<Bot, IntentsError> {
     let (bot, diags) = load(dir)?;
-    let errors: Vec<String> = diags.iter().filter(|d| d.severity == Severity::Error).map(ToString::to_string).collect();
+    let errors: Vec<String> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(ToString::to_string)
+        .collect();
     if errors.is_empty() {
         Ok(bot)
     } else {
-        Err(IntentsError::Invalid { count: errors.len(), report: errors.join("\n") })
+        Err(IntentsError::Invalid {
+            count: errors.len(),
+            report: errors.join("\n"),
+        })
     }
 }

@@ -29,6 +29,16 @@ impl Action {
         })
     }
 
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Answer => "answer",
+            Self::Like => "like",
+            Self::Escalate => "escalate",
+            Self::Ticket => "ticket",
+            Self::Ignore => "ignore",
+        }
+    }
+
     /// Escalations and tickets go to people, so they need a skill to route by.
     pub fn needs_skill(self) -> bool {
         matches!(self, Self::Escalate | Self::Ticket)
@@ -137,7 +147,11 @@ impl Bot {
     pub fn training_pairs(&self) -> (Vec<String>, Vec<String>) {
         self.intents
             .iter()
-            .flat_map(|i| i.examples.iter().map(move |e| (e.text.clone(), i.name.clone())))
+            .flat_map(|i| {
+                i.examples
+                    .iter()
+                    .map(move |e| (e.text.clone(), i.name.clone()))
+            })
             .unzip()
     }
 }

@@ -3,7 +3,14 @@
 use std::collections::BTreeMap;
 
 /// Fields a response may use. `ticket_url` only in `ticket` intents.
-pub const FIELDS: [&str; 6] = ["name", "first_name", "handle", "channel", "brand", "ticket_url"];
+pub const FIELDS: [&str; 6] = [
+    "name",
+    "first_name",
+    "handle",
+    "channel",
+    "brand",
+    "ticket_url",
+];
 
 /// The placeholders in a template, with their byte offsets; `Err` on an unclosed `{{`.
 pub fn fields(text: &str) -> Result<Vec<(usize, String)>, usize> {

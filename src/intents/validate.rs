@@ -19,24 +19,55 @@ pub fn check(bot: &Bot, diags: &mut Vec<Diagnostic>) {
     for intent in &bot.intents {
         if let Some(first) = names.insert(&intent.name, intent) {
             diags.push(
-                Diagnostic::error("duplicate_intent", intent.location.clone(), format!("intent '{}' is defined twice", intent.name))
-                    .hint(format!("the first is at {}; merge them or rename one", first.location)),
+                Diagnostic::error(
+                    "duplicate_intent",
+                    intent.location.clone(),
+                    format!("intent '{}' is defined twice", intent.name),
+                )
+                .hint(format!(
+                    "the first is at {}; merge them or rename one",
+                    first.location
+                )),
             );
         }
         for ex in &intent.examples {
             if ex.text.is_empty() {
-                diags.push(Diagnostic::error("empty_example", ex.location.clone(), format!("an empty example in intent '{}'", intent.name)).hint("remove the line"));
+                diags.push(
+                    Diagnostic::error(
+                        "empty_example",
+                        ex.location.clone(),
+                        format!("an empty example in intent '{}'", intent.name),
+                    )
+                    .hint("remove the line"),
+                );
                 continue;
             }
             let key = normalize(&ex.text);
             match seen.get(&key) {
                 Some((other, first)) if *other != intent.name => diags.push(
-                    Diagnostic::error("duplicate_example", ex.location.clone(), format!("example '{}' is in intents '{other}' and '{}'", ex.text, intent.name))
-                        .hint(format!("also at {}; keep it in the one intent it belongs to", first.location)),
+                    Diagnostic::error(
+                        "duplicate_example",
+                        ex.location.clone(),
+                        format!(
+                            "example '{}' is in intents '{other}' and '{}'",
+                            ex.text, intent.name
+                        ),
+                    )
+                    .hint(format!(
+                        "also at {}; keep it in the one intent it belongs to",
+                        first.location
+                    )),
                 ),
                 Some((_, first)) => diags.push(
-                    Diagnostic::warning("repeated_example", ex.location.clone(), format!("example '{}' appears twice in intent '{}'", ex.text, intent.name))
-                        .hint(format!("also at {}; remove one", first.location)),
+                    Diagnostic::warning(
+                        "repeated_example",
+                        ex.location.clone(),
+                        format!(
+                            "example '{}' appears twice in intent '{}'",
+                            ex.text, intent.name
+                        ),
+                    )
+                    .hint(format!("also at {}; remove one", first.location)),
                 ),
                 None => {
                     seen.insert(key, (&intent.name, ex));
@@ -49,51 +80,122 @@ pub fn check(bot: &Bot, diags: &mut Vec<Diagnostic>) {
 
 fn check_intent(bot: &Bot, intent: &super::Intent, diags: &mut Vec<Diagnostic>) {
     let min = bot.settings.min_examples;
-    if intent.examples.len() < min {
+    // No examples at all is already an error of its own.
+    if !intent.examples.is_empty() && intent.examples.len() < min {
         diags.push(
-            Diagnostic::warning("few_examples", intent.location.clone(), format!("intent '{}' has {} examples; at least {min} are recommended", intent.name, intent.examples.len()))
-                .hint("add varied messages the way customers write them: short, long, with typos"),
+            Diagnostic::warning(
+                "few_examples",
+                intent.location.clone(),
+                format!(
+                    "intent '{}' has {} example{}; at least {min} are recommended",
+                    intent.name,
+                    intent.examples.len(),
+                    if intent.examples.len() == 1 { "" } else { "s" }
+                ),
+            )
+            .hint("add varied messages the way customers write them: short, long, with typos"),
         );
     }
     if intent.action.needs_skill() && intent.skill.is_none() {
         diags.push(
-            Diagnostic::error("missing_skill", intent.location.clone(), format!("intent '{}' has action '{:?}' but no skill", intent.name, intent.action).to_lowercase())
-                .hint("add 'skill:' so the conversation reaches the right team"),
+            Diagnostic::error(
+                "missing_skill",
+                intent.location.clone(),
+                format!(
+                    "intent '{}' has action '{}' but no skill",
+                    intent.name,
+                    intent.action.name()
+                ),
+            )
+            .hint("add 'skill:' so the conversation reaches the right team"),
         );
     }
     if let (Some(skill), false) = (&intent.skill, bot.settings.skills.is_empty()) {
         if !bot.settings.skills.contains(skill) {
             let known: Vec<&str> = bot.settings.skills.iter().map(String::as_str).collect();
-            let hint = did_you_mean(skill, &known).map_or_else(|| format!("skills in config.yml: {}", known.join(", ")), |s| format!("did you mean '{s}'?"));
-            diags.push(Diagnostic::error("unknown_skill", intent.location.clone(), format!("intent '{}' uses skill '{skill}', which config.yml does not list", intent.name)).hint(hint));
+            let hint = did_you_mean(skill, &known).map_or_else(
+                || format!("skills in config.yml: {}", known.join(", ")),
+                |s| format!("did you mean '{s}'?"),
+            );
+            diags.push(
+                Diagnostic::error(
+                    "unknown_skill",
+                    intent.location.clone(),
+                    format!(
+                        "intent '{}' uses skill '{skill}', which config.yml does not list",
+                        intent.name
+                    ),
+                )
+                .hint(hint),
+            );
         }
     }
     if intent.action == Action::Answer && intent.responses.is_empty() {
         diags.push(
-            Diagnostic::error("missing_responses", intent.location.clone(), format!("intent '{}' answers but has no responses", intent.name))
-                .hint("add 'responses:' with 'public:' and/or 'private:'"),
+            Diagnostic::error(
+                "missing_responses",
+                intent.location.clone(),
+                format!("intent '{}' answers but has no responses", intent.name),
+            )
+            .hint("add 'responses:' with 'public:' and/or 'private:'"),
         );
     }
-    let all = intent.responses.public.iter().map(|t| (t, true)).chain(intent.responses.private.iter().map(|t| (t, false)));
+    let all = intent
+        .responses
+        .public
+        .iter()
+        .map(|t| (t, true))
+        .chain(intent.responses.private.iter().map(|t| (t, false)));
     for (t, public) in all {
         match template::fields(&t.text) {
-            Err(_) => diags.push(Diagnostic::error("template_syntax", t.location.clone(), format!("a '{{{{' without '}}}}' in a response of '{}'", intent.name)).hint("write fields as {{name}}")),
+            Err(_) => diags.push(
+                Diagnostic::error(
+                    "template_syntax",
+                    t.location.clone(),
+                    format!("a '{{{{' without '}}}}' in a response of '{}'", intent.name),
+                )
+                .hint("write fields as {{name}}"),
+            ),
             Ok(fields) => {
                 for (_, f) in fields {
-                    let allowed = template::FIELDS.contains(&f.as_str()) && (f != "ticket_url" || intent.action == Action::Ticket);
+                    let allowed = template::FIELDS.contains(&f.as_str())
+                        && (f != "ticket_url" || intent.action == Action::Ticket);
                     if !allowed {
                         let hint = if f == "ticket_url" {
                             "{{ticket_url}} exists only in intents with action 'ticket'".to_string()
                         } else {
-                            did_you_mean(&f, &template::FIELDS).map_or_else(|| format!("fields: {}", template::FIELDS.join(", ")), |s| format!("did you mean '{{{{{s}}}}}'?"))
+                            did_you_mean(&f, &template::FIELDS).map_or_else(
+                                || format!("fields: {}", template::FIELDS.join(", ")),
+                                |s| format!("did you mean '{{{{{s}}}}}'?"),
+                            )
                         };
-                        diags.push(Diagnostic::error("unknown_field", t.location.clone(), format!("unknown template field '{{{{{f}}}}}' in a response of '{}'", intent.name)).hint(hint));
+                        diags.push(
+                            Diagnostic::error(
+                                "unknown_field",
+                                t.location.clone(),
+                                format!(
+                                    "unknown template field '{{{{{f}}}}}' in a response of '{}'",
+                                    intent.name
+                                ),
+                            )
+                            .hint(hint),
+                        );
                     }
                 }
             }
         }
         if public && t.text.chars().count() > PUBLIC_REPLY_LIMIT {
-            diags.push(Diagnostic::warning("long_public_reply", t.location.clone(), format!("a public response of '{}' is over {PUBLIC_REPLY_LIMIT} characters", intent.name)).hint("X cuts public replies at 280 characters; shorten it or answer in private"));
+            diags.push(
+                Diagnostic::warning(
+                    "long_public_reply",
+                    t.location.clone(),
+                    format!(
+                        "a public response of '{}' is over {PUBLIC_REPLY_LIMIT} characters",
+                        intent.name
+                    ),
+                )
+                .hint("X cuts public replies at 280 characters; shorten it or answer in private"),
+            );
         }
     }
     if intent.name == OUT_OF_SCOPE && intent.action.needs_skill() && intent.skill.is_none() {
@@ -121,5 +223,8 @@ pub fn check_similarity(bot: &Bot, vectors: &[Vec<Vec<f32>>], diags: &mut Vec<Di
 }
 
 fn normalize(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }

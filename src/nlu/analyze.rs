@@ -37,16 +37,33 @@ pub struct Nlu {
 impl Nlu {
     /// Trains the intent head from `bot`. Examples already in the encoder's cache are not
     /// encoded again, so retraining after an edit encodes only new or changed examples.
-    pub fn train(encoder: EncoderService, bot: &Bot, sentiment: Option<SentimentHead>, opts: &TrainOptions, progress: impl FnMut(usize)) -> Result<Self, NluError> {
+    pub fn train(
+        encoder: EncoderService,
+        bot: &Bot,
+        sentiment: Option<SentimentHead>,
+        opts: &TrainOptions,
+        progress: impl FnMut(usize),
+    ) -> Result<Self, NluError> {
         let (texts, labels) = bot.training_pairs();
         if texts.is_empty() {
-            return Err(NluError::Training("the intent files have no examples".into()));
+            return Err(NluError::Training(
+                "the intent files have no examples".into(),
+            ));
         }
         let vectors = encoder.encode_all(&texts, progress)?;
         let oos = bot.intent(OUT_OF_SCOPE).map(|_| OUT_OF_SCOPE);
-        let per_intent: HashMap<String, f32> = bot.intents.iter().filter_map(|i| i.threshold.map(|t| (i.name.clone(), t))).collect();
-        let intents = IntentClassifier::train(&vectors, &labels, oos, opts).with_thresholds(bot.settings.thresholds, per_intent);
-        Ok(Self { encoder, intents, sentiment })
+        let per_intent: HashMap<String, f32> = bot
+            .intents
+            .iter()
+            .filter_map(|i| i.threshold.map(|t| (i.name.clone(), t)))
+            .collect();
+        let intents = IntentClassifier::train(&vectors, &labels, oos, opts)
+            .with_thresholds(bot.settings.thresholds, per_intent);
+        Ok(Self {
+            encoder,
+            intents,
+            sentiment,
+        })
     }
 
     pub fn encoder(&self) -> &EncoderService {
@@ -58,7 +75,8 @@ impl Nlu {
     }
 
     pub fn analyze(&self, text: &str) -> Result<Analysis, NluError> {
-        self.analyze_batch(&[text.to_string()]).map(|mut v| v.remove(0))
+        self.analyze_batch(&[text.to_string()])
+            .map(|mut v| v.remove(0))
     }
 
     /// Analyses many messages with one pass through the encoder queue.
@@ -78,7 +96,10 @@ impl Nlu {
                     out_of_scope: intent.out_of_scope,
                     intent,
                     sentiment,
-                    timings: Timings { encode_ms, classify_ms: ms(t) },
+                    timings: Timings {
+                        encode_ms,
+                        classify_ms: ms(t),
+                    },
                 }
             })
             .collect())

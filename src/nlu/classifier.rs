@@ -20,7 +20,10 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        Self { head: HeadOptions::default(), calibration_folds: 3 }
+        Self {
+            head: HeadOptions::default(),
+            calibration_folds: 3,
+        }
     }
 }
 
@@ -67,20 +70,38 @@ const RANKING_LEN: usize = 5;
 impl IntentClassifier {
     /// Trains on `vectors` labelled `labels`. `oos_label` names the out-of-scope class when
     /// the data has one.
-    pub fn train(vectors: &[Vec<f32>], labels: &[String], oos_label: Option<&str>, opts: &TrainOptions) -> Self {
+    pub fn train(
+        vectors: &[Vec<f32>],
+        labels: &[String],
+        oos_label: Option<&str>,
+        opts: &TrainOptions,
+    ) -> Self {
         let mut classes: Vec<String> = labels.to_vec();
         classes.sort();
         classes.dedup();
-        let index: HashMap<&str, usize> = classes.iter().enumerate().map(|(i, c)| (c.as_str(), i)).collect();
+        let index: HashMap<&str, usize> = classes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.as_str(), i))
+            .collect();
         let y: Vec<usize> = labels.iter().map(|l| index[l.as_str()]).collect();
         let temperature = held_out_temperature(&classes, vectors, &y, opts);
         let mut head = SoftmaxHead::train(classes.clone(), vectors, &y, &opts.head);
         head.temperature = temperature;
         let oos = oos_label.and_then(|l| index.get(l).copied());
-        Self { head, oos, thresholds: Thresholds::default(), per_intent: HashMap::new() }
+        Self {
+            head,
+            oos,
+            thresholds: Thresholds::default(),
+            per_intent: HashMap::new(),
+        }
     }
 
-    pub fn with_thresholds(mut self, thresholds: Thresholds, per_intent: HashMap<String, f32>) -> Self {
+    pub fn with_thresholds(
+        mut self,
+        thresholds: Thresholds,
+        per_intent: HashMap<String, f32>,
+    ) -> Self {
         self.thresholds = thresholds;
         self.per_intent = per_intent;
         self
@@ -97,7 +118,10 @@ impl IntentClassifier {
         let ranking: Vec<Ranked> = order
             .iter()
             .take(RANKING_LEN)
-            .map(|&i| Ranked { name: self.head.classes[i].clone(), confidence: probs[i] })
+            .map(|&i| Ranked {
+                name: self.head.classes[i].clone(),
+                confidence: probs[i],
+            })
             .collect();
         let Some(top) = ranking.first().cloned() else {
             return IntentPrediction {
@@ -110,23 +134,56 @@ impl IntentClassifier {
             };
         };
         let t = &self.thresholds;
-        let threshold = self.per_intent.get(&top.name).copied().unwrap_or(t.confidence);
+        let threshold = self
+            .per_intent
+            .get(&top.name)
+            .copied()
+            .unwrap_or(t.confidence);
         let second = ranking.get(1);
         let (verdict, reason) = if Some(order[0]) == self.oos {
             if top.confidence >= t.out_of_scope {
-                (Verdict::OutOfScopeIntent, format!("matches the out-of-scope intent ({:.2} >= {:.2})", top.confidence, t.out_of_scope))
+                (
+                    Verdict::OutOfScopeIntent,
+                    format!(
+                        "matches the out-of-scope intent ({:.2} >= {:.2})",
+                        top.confidence, t.out_of_scope
+                    ),
+                )
             } else {
-                (Verdict::LowConfidence, format!("closest to the out-of-scope intent but only {:.2}", top.confidence))
+                (
+                    Verdict::LowConfidence,
+                    format!(
+                        "closest to the out-of-scope intent but only {:.2}",
+                        top.confidence
+                    ),
+                )
             }
         } else if top.confidence < threshold {
-            (Verdict::LowConfidence, format!("confidence {:.2} for '{}' is below the threshold {threshold:.2}", top.confidence, top.name))
-        } else if let Some(s) = second.filter(|s| top.confidence - s.confidence < t.ambiguity_margin) {
+            (
+                Verdict::LowConfidence,
+                format!(
+                    "confidence {:.2} for '{}' is below the threshold {threshold:.2}",
+                    top.confidence, top.name
+                ),
+            )
+        } else if let Some(s) =
+            second.filter(|s| top.confidence - s.confidence < t.ambiguity_margin)
+        {
             (
                 Verdict::Ambiguous,
-                format!("'{}' ({:.2}) and '{}' ({:.2}) are within the ambiguity margin {:.2}", top.name, top.confidence, s.name, s.confidence, t.ambiguity_margin),
+                format!(
+                    "'{}' ({:.2}) and '{}' ({:.2}) are within the ambiguity margin {:.2}",
+                    top.name, top.confidence, s.name, s.confidence, t.ambiguity_margin
+                ),
             )
         } else {
-            (Verdict::Confident, format!("'{}' at {:.2} (threshold {threshold:.2})", top.name, top.confidence))
+            (
+                Verdict::Confident,
+                format!(
+                    "'{}' at {:.2} (threshold {threshold:.2})",
+                    top.name, top.confidence
+                ),
+            )
         };
         IntentPrediction {
             name: top.name,
@@ -140,7 +197,12 @@ impl IntentClassifier {
 }
 
 /// Fits the temperature on predictions for examples the fold's head never saw.
-fn held_out_temperature(classes: &[String], x: &[Vec<f32>], y: &[usize], opts: &TrainOptions) -> f32 {
+fn held_out_temperature(
+    classes: &[String],
+    x: &[Vec<f32>],
+    y: &[usize],
+    opts: &TrainOptions,
+) -> f32 {
     let k = opts.calibration_folds;
     if k < 2 || x.len() < 2 * k {
         return 1.0;
@@ -210,7 +272,10 @@ mod tests {
         assert_eq!(p.verdict, Verdict::OutOfScopeIntent);
         assert!(p.out_of_scope);
         let mid = clf.predict(&[0.5, 0.0, 0.5]);
-        assert!(matches!(mid.verdict, Verdict::Ambiguous | Verdict::LowConfidence), "{mid:?}");
+        assert!(
+            matches!(mid.verdict, Verdict::Ambiguous | Verdict::LowConfidence),
+            "{mid:?}"
+        );
     }
 
     #[test]

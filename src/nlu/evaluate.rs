@@ -23,8 +23,13 @@ pub struct Scoring {
 }
 
 pub fn train(data: &Dataset<'_>, scoring: &Scoring, opts: &TrainOptions) -> IntentClassifier {
-    IntentClassifier::train(data.vectors, data.labels, scoring.oos_label.as_deref(), opts)
-        .with_thresholds(scoring.thresholds, scoring.per_intent.clone())
+    IntentClassifier::train(
+        data.vectors,
+        data.labels,
+        scoring.oos_label.as_deref(),
+        opts,
+    )
+    .with_thresholds(scoring.thresholds, scoring.per_intent.clone())
 }
 
 pub fn score(clf: &IntentClassifier, data: &Dataset<'_>, scoring: &Scoring) -> Vec<Scored> {
@@ -51,18 +56,29 @@ pub fn score(clf: &IntentClassifier, data: &Dataset<'_>, scoring: &Scoring) -> V
 }
 
 /// K-fold cross-validation; `progress(fold)` after each fold.
-pub fn cross_validate(data: &Dataset<'_>, k: usize, scoring: &Scoring, opts: &TrainOptions, mut progress: impl FnMut(usize)) -> Vec<Scored> {
+pub fn cross_validate(
+    data: &Dataset<'_>,
+    k: usize,
+    scoring: &Scoring,
+    opts: &TrainOptions,
+    mut progress: impl FnMut(usize),
+) -> Vec<Scored> {
     let index: HashMap<&str, usize> = {
         let mut labels: Vec<&str> = data.labels.iter().map(String::as_str).collect();
         labels.sort_unstable();
         labels.dedup();
-        labels.into_iter().enumerate().map(|(i, l)| (l, i)).collect()
+        labels
+            .into_iter()
+            .enumerate()
+            .map(|(i, l)| (l, i))
+            .collect()
     };
     let y: Vec<usize> = data.labels.iter().map(|l| index[l.as_str()]).collect();
     let folds = stratified_folds(&y, k, opts.head.seed);
     let mut out = Vec::with_capacity(data.texts.len());
     for fold in 0..k {
-        let (train_idx, test_idx): (Vec<usize>, Vec<usize>) = (0..y.len()).partition(|&i| folds[i] != fold);
+        let (train_idx, test_idx): (Vec<usize>, Vec<usize>) =
+            (0..y.len()).partition(|&i| folds[i] != fold);
         let pick = |idx: &[usize]| -> (Vec<String>, Vec<String>, Vec<Vec<f32>>) {
             (
                 idx.iter().map(|&i| data.texts[i].clone()).collect(),
@@ -72,8 +88,24 @@ pub fn cross_validate(data: &Dataset<'_>, k: usize, scoring: &Scoring, opts: &Tr
         };
         let (tt, tl, tv) = pick(&train_idx);
         let (et, el, ev) = pick(&test_idx);
-        let clf = train(&Dataset { texts: &tt, labels: &tl, vectors: &tv }, scoring, opts);
-        out.extend(score(&clf, &Dataset { texts: &et, labels: &el, vectors: &ev }, scoring));
+        let clf = train(
+            &Dataset {
+                texts: &tt,
+                labels: &tl,
+                vectors: &tv,
+            },
+            scoring,
+            opts,
+        );
+        out.extend(score(
+            &clf,
+            &Dataset {
+                texts: &et,
+                labels: &el,
+                vectors: &ev,
+            },
+            scoring,
+        ));
         progress(fold + 1);
     }
     out

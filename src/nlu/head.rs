@@ -46,7 +46,13 @@ impl SoftmaxHead {
     pub fn train(classes: Vec<String>, x: &[Vec<f32>], y: &[usize], opts: &HeadOptions) -> Self {
         let k = classes.len();
         let dim = x.first().map_or(0, Vec::len);
-        let mut head = Self { classes, dim, weights: vec![0.0; k * dim], bias: vec![0.0; k], temperature: 1.0 };
+        let mut head = Self {
+            classes,
+            dim,
+            weights: vec![0.0; k * dim],
+            bias: vec![0.0; k],
+            temperature: 1.0,
+        };
         if x.is_empty() || k == 0 {
             return head;
         }
@@ -118,14 +124,28 @@ fn class_weights(y: &[usize], k: usize, balanced: bool) -> Vec<f32> {
     }
     let mut counts = vec![0usize; k];
     y.iter().for_each(|&c| counts[c] += 1);
-    counts.iter().map(|&n| if n == 0 { 0.0 } else { y.len() as f32 / (k as f32 * n as f32) }).collect()
+    counts
+        .iter()
+        .map(|&n| {
+            if n == 0 {
+                0.0
+            } else {
+                y.len() as f32 / (k as f32 * n as f32)
+            }
+        })
+        .collect()
 }
 
 /// Dot product written so the compiler vectorises it (8 independent accumulators).
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
     for (x, y) in ca.zip(cb) {
         for i in 0..8 {
             acc[i] += x[i] * y[i];
@@ -154,7 +174,11 @@ struct Adam {
 
 impl Adam {
     fn new(n: usize) -> Self {
-        Self { m: vec![0.0; n], v: vec![0.0; n], t: 0 }
+        Self {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
     }
 
     fn step(&mut self, params: &mut [f32], grad: &[f32], lr: f32) {
@@ -163,7 +187,12 @@ impl Adam {
         self.t += 1;
         let c1 = 1.0 - B1.powi(self.t);
         let c2 = 1.0 - B2.powi(self.t);
-        for (((p, g), m), v) in params.iter_mut().zip(grad).zip(&mut self.m).zip(&mut self.v) {
+        for (((p, g), m), v) in params
+            .iter_mut()
+            .zip(grad)
+            .zip(&mut self.m)
+            .zip(&mut self.v)
+        {
             *m = B1 * *m + (1.0 - B1) * g;
             *v = B2 * *v + (1.0 - B2) * g * g;
             *p -= lr * (*m / c1) / ((*v / c2).sqrt() + 1e-8);
@@ -177,9 +206,20 @@ mod tests {
 
     #[test]
     fn a_separable_problem_is_learned() {
-        let x: Vec<Vec<f32>> = (0..40).map(|i| if i % 2 == 0 { vec![1.0, 0.1 * (i % 5) as f32] } else { vec![-1.0, 0.1 * (i % 3) as f32] }).collect();
+        let x: Vec<Vec<f32>> = (0..40)
+            .map(|i| {
+                if i % 2 == 0 {
+                    vec![1.0, 0.1 * (i % 5) as f32]
+                } else {
+                    vec![-1.0, 0.1 * (i % 3) as f32]
+                }
+            })
+            .collect();
         let y: Vec<usize> = (0..40).map(|i| i % 2).collect();
-        let opts = HeadOptions { epochs: 300, ..HeadOptions::default() };
+        let opts = HeadOptions {
+            epochs: 300,
+            ..HeadOptions::default()
+        };
         let head = SoftmaxHead::train(vec!["a".into(), "b".into()], &x, &y, &opts);
         assert!(head.probabilities(&[1.0, 0.2])[0] > 0.9);
         assert!(head.probabilities(&[-1.0, 0.2])[1] > 0.9);

@@ -72,13 +72,20 @@ pub fn report(items: &[Scored], oos_label: Option<&str>, top_confusions: usize) 
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let idx: HashMap<&str, usize> = labels.iter().enumerate().map(|(i, l)| (l.as_str(), i)).collect();
+    let idx: HashMap<&str, usize> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.as_str(), i))
+        .collect();
     let mut matrix = vec![vec![0usize; labels.len()]; labels.len()];
     let mut pairs: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for s in items {
         matrix[idx[s.gold.as_str()]][idx[s.predicted.as_str()]] += 1;
         if s.gold != s.predicted {
-            pairs.entry((s.gold.clone(), s.predicted.clone())).or_default().push(s.text.clone());
+            pairs
+                .entry((s.gold.clone(), s.predicted.clone()))
+                .or_default()
+                .push(s.text.clone());
         }
     }
     let per_class: Vec<ClassScore> = labels
@@ -89,10 +96,24 @@ pub fn report(items: &[Scored], oos_label: Option<&str>, top_confusions: usize) 
             let tp = matrix[i][i] as f32;
             let support = matrix[i].iter().sum::<usize>();
             let predicted: usize = matrix.iter().map(|row| row[i]).sum();
-            let precision = if predicted == 0 { 0.0 } else { tp / predicted as f32 };
+            let precision = if predicted == 0 {
+                0.0
+            } else {
+                tp / predicted as f32
+            };
             let recall = tp / support as f32;
-            let f1 = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
-            ClassScore { label: l.clone(), precision, recall, f1, support }
+            let f1 = if precision + recall == 0.0 {
+                0.0
+            } else {
+                2.0 * precision * recall / (precision + recall)
+            };
+            ClassScore {
+                label: l.clone(),
+                precision,
+                recall,
+                f1,
+                support,
+            }
         })
         .collect();
     let k = per_class.len().max(1) as f32;
@@ -116,10 +137,19 @@ pub fn report(items: &[Scored], oos_label: Option<&str>, top_confusions: usize) 
         bins[b].0 += 1;
         bins[b].1 += f32::from(u8::from(ok));
     }
-    bins.iter_mut().for_each(|(n, acc)| *acc = if *n == 0 { 0.0 } else { *acc / *n as f32 });
+    bins.iter_mut()
+        .for_each(|(n, acc)| *acc = if *n == 0 { 0.0 } else { *acc / *n as f32 });
 
-    let (in_scope, oos): (Vec<&Scored>, Vec<&Scored>) = items.iter().partition(|s| Some(s.gold.as_str()) != oos_label);
-    let share = |v: &[&Scored], f: &dyn Fn(&Scored) -> bool| if v.is_empty() { None } else { Some(v.iter().filter(|s| f(s)).count() as f32 / v.len() as f32) };
+    let (in_scope, oos): (Vec<&Scored>, Vec<&Scored>) = items
+        .iter()
+        .partition(|s| Some(s.gold.as_str()) != oos_label);
+    let share = |v: &[&Scored], f: &dyn Fn(&Scored) -> bool| {
+        if v.is_empty() {
+            None
+        } else {
+            Some(v.iter().filter(|s| f(s)).count() as f32 / v.len() as f32)
+        }
+    };
     Report {
         examples: items.len(),
         accuracy: items.iter().filter(|s| s.gold == s.predicted).count() as f32 / n,
@@ -143,12 +173,25 @@ mod tests {
     use super::*;
 
     fn s(gold: &str, predicted: &str, conf: f32) -> Scored {
-        Scored { text: format!("{gold}->{predicted}"), gold: gold.into(), predicted: predicted.into(), top: predicted.into(), confidence: conf, escalated: predicted == "oos" }
+        Scored {
+            text: format!("{gold}->{predicted}"),
+            gold: gold.into(),
+            predicted: predicted.into(),
+            top: predicted.into(),
+            confidence: conf,
+            escalated: predicted == "oos",
+        }
     }
 
     #[test]
     fn figures_match_a_hand_computed_example() {
-        let items = vec![s("a", "a", 0.9), s("a", "b", 0.6), s("b", "b", 0.8), s("oos", "oos", 0.3), s("oos", "a", 0.7)];
+        let items = vec![
+            s("a", "a", 0.9),
+            s("a", "b", 0.6),
+            s("b", "b", 0.8),
+            s("oos", "oos", 0.3),
+            s("oos", "a", 0.7),
+        ];
         let r = report(&items, Some("oos"), 5);
         assert!((r.accuracy - 0.6).abs() < 1e-6);
         assert_eq!(r.in_scope_accuracy, Some(2.0 / 3.0));

@@ -83,8 +83,8 @@ pub fn verify(dir: &Path, file: &str) -> Result<(), NluError> {
 pub fn load_tokenizer(dir: &Path) -> Result<Tokenizer, NluError> {
     verify(dir, "tokenizer.json")?;
     let path = require_file(dir, "tokenizer.json")?;
-    let mut tokenizer =
-        Tokenizer::from_file(&path).map_err(|e| NluError::Tokenizer(format!("{}: {e}", path.display())))?;
+    let mut tokenizer = Tokenizer::from_file(&path)
+        .map_err(|e| NluError::Tokenizer(format!("{}: {e}", path.display())))?;
     tokenizer.with_padding(None);
     let max_length = max_seq_length(dir);
     tokenizer
@@ -121,7 +121,10 @@ mod tests {
         let err = verify(dir.path(), "model.onnx").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("expected sha256 00ff"), "{msg}");
-        assert!(msg.contains(&sha256_file(&dir.path().join("model.onnx")).unwrap()), "{msg}");
+        assert!(
+            msg.contains(&sha256_file(&dir.path().join("model.onnx")).unwrap()),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -103,7 +103,10 @@ impl OnnxEncoder {
                 path: model_path.clone(),
                 reason: e.to_string(),
             })?;
-        let needs_token_type_ids = session.inputs().iter().any(|i| i.name() == "token_type_ids");
+        let needs_token_type_ids = session
+            .inputs()
+            .iter()
+            .any(|i| i.name() == "token_type_ids");
         let name = format!(
             "onnx:{}",
             opts.model_dir
@@ -119,23 +122,37 @@ impl OnnxEncoder {
             name,
         };
         // The output width is only known after one run; it also warms the session up.
-        encoder.dim = encoder
-            .encode(&["warm up"])?
-            .first()
-            .map_or(0, |v| v.len());
+        encoder.dim = encoder.encode(&["warm up"])?.first().map_or(0, |v| v.len());
         Ok(encoder)
     }
 
-    fn run_batch(&mut self, ids: Vec<i64>, mask: Vec<i64>, rows: usize, width: usize) -> Result<Vec<Vec<f32>>, NluError> {
+    fn run_batch(
+        &mut self,
+        ids: Vec<i64>,
+        mask: Vec<i64>,
+        rows: usize,
+        width: usize,
+    ) -> Result<Vec<Vec<f32>>, NluError> {
         let err = |e: ort::Error| NluError::Inference(e.to_string());
         let shape = [rows as i64, width as i64];
         let mut inputs = vec![
-            ("input_ids", Tensor::from_array((shape, ids)).map_err(err)?.into_dyn()),
-            ("attention_mask", Tensor::from_array((shape, mask.clone())).map_err(err)?.into_dyn()),
+            (
+                "input_ids",
+                Tensor::from_array((shape, ids)).map_err(err)?.into_dyn(),
+            ),
+            (
+                "attention_mask",
+                Tensor::from_array((shape, mask.clone()))
+                    .map_err(err)?
+                    .into_dyn(),
+            ),
         ];
         if self.needs_token_type_ids {
             let zeros = vec![0i64; rows * width];
-            inputs.push(("token_type_ids", Tensor::from_array((shape, zeros)).map_err(err)?.into_dyn()));
+            inputs.push((
+                "token_type_ids",
+                Tensor::from_array((shape, zeros)).map_err(err)?.into_dyn(),
+            ));
         }
         let outputs = self.session.run(inputs).map_err(err)?;
         let (out_shape, data) = outputs[0].try_extract_tensor::<f32>().map_err(err)?;

@@ -77,7 +77,10 @@ impl RustBertEncoder {
             false, // the pooler (CLS head) is not part of a sentence-transformers encoder
         );
         vars.load(&weights_path).map_err(|e| {
-            invalid(&weights_path, format!("cannot load BERT weights: {e} ({LIBTORCH_HINT})"))
+            invalid(
+                &weights_path,
+                format!("cannot load BERT weights: {e} ({LIBTORCH_HINT})"),
+            )
         })?;
         vars.freeze();
 
@@ -125,11 +128,24 @@ impl RustBertEncoder {
         let shape = [batch as i64, seq_len as i64];
         let hidden = tch::no_grad(|| -> Result<Vec<f32>, NluError> {
             let libtorch = |e: tch::TchError| NluError::Inference(format!("libtorch: {e}"));
-            let ids_t = Tensor::f_from_slice(&ids).and_then(|t| t.f_view(shape)).map_err(libtorch)?;
-            let mask_t = Tensor::f_from_slice(&mask).and_then(|t| t.f_view(shape)).map_err(libtorch)?;
+            let ids_t = Tensor::f_from_slice(&ids)
+                .and_then(|t| t.f_view(shape))
+                .map_err(libtorch)?;
+            let mask_t = Tensor::f_from_slice(&mask)
+                .and_then(|t| t.f_view(shape))
+                .map_err(libtorch)?;
             let out = self
                 .model
-                .forward_t(Some(&ids_t), Some(&mask_t), None, None, None, None, None, false)
+                .forward_t(
+                    Some(&ids_t),
+                    Some(&mask_t),
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    false,
+                )
                 .map_err(|e| NluError::Inference(format!("rust-bert forward: {e}")))?;
             let flat = out
                 .hidden_state

@@ -41,11 +41,22 @@ pub struct SentimentHead {
 
 impl SentimentHead {
     pub fn load(path: &Path, dim: usize) -> Result<Self, NluError> {
-        let bad = |reason: String| NluError::Head { path: path.to_owned(), reason };
-        let text = std::fs::read_to_string(path).map_err(|source| NluError::Io { path: path.to_owned(), source })?;
+        let bad = |reason: String| NluError::Head {
+            path: path.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| NluError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
         let file: SentimentFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if file.head.dim != dim || file.head.weights.len() != file.head.dim * file.head.classes.len() {
-            return Err(bad(format!("trained for {}-wide vectors, the encoder gives {dim}", file.head.dim)));
+        if file.head.dim != dim
+            || file.head.weights.len() != file.head.dim * file.head.classes.len()
+        {
+            return Err(bad(format!(
+                "trained for {}-wide vectors, the encoder gives {dim}",
+                file.head.dim
+            )));
         }
         Self::from_head(file.head).map_err(bad)
     }
@@ -53,16 +64,29 @@ impl SentimentHead {
     pub fn from_head(head: SoftmaxHead) -> Result<Self, String> {
         let mut columns = [0; 3];
         for (c, label) in columns.iter_mut().zip(LABELS) {
-            *c = head.classes.iter().position(|x| x == label).ok_or_else(|| format!("the head has no '{label}' class"))?;
+            *c = head
+                .classes
+                .iter()
+                .position(|x| x == label)
+                .ok_or_else(|| format!("the head has no '{label}' class"))?;
         }
         Ok(Self { head, columns })
     }
 
     pub fn predict(&self, v: &[f32]) -> Sentiment {
         let p = self.head.probabilities(v);
-        let scores = SentimentScores { negative: p[self.columns[0]], neutral: p[self.columns[1]], positive: p[self.columns[2]] };
+        let scores = SentimentScores {
+            negative: p[self.columns[0]],
+            neutral: p[self.columns[1]],
+            positive: p[self.columns[2]],
+        };
         let values = [scores.negative, scores.neutral, scores.positive];
-        let best = (0..3).max_by(|&a, &b| values[a].total_cmp(&values[b])).unwrap_or(1);
-        Sentiment { label: LABELS[best], scores }
+        let best = (0..3)
+            .max_by(|&a, &b| values[a].total_cmp(&values[b]))
+            .unwrap_or(1);
+        Sentiment {
+            label: LABELS[best],
+            scores,
+        }
     }
 }

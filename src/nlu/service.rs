@@ -106,7 +106,11 @@ impl EncoderService {
     }
 
     /// Encodes many texts in chunks, calling `progress(done)` after each chunk.
-    pub fn encode_all(&self, texts: &[String], mut progress: impl FnMut(usize)) -> Result<Vec<Vec<f32>>, NluError> {
+    pub fn encode_all(
+        &self,
+        texts: &[String],
+        mut progress: impl FnMut(usize),
+    ) -> Result<Vec<Vec<f32>>, NluError> {
         let mut out = Vec::with_capacity(texts.len());
         for chunk in texts.chunks(256) {
             out.extend(self.encode(chunk)?);
@@ -164,11 +168,18 @@ fn model_loop(mut encoder: Box<dyn Encoder>, rx: Receiver<Job>) {
             }
         }
         let _enter = jobs[0].span.clone().entered();
-        let texts: Vec<&str> = jobs.iter().flat_map(|j| j.texts.iter().map(String::as_str)).collect();
+        let texts: Vec<&str> = jobs
+            .iter()
+            .flat_map(|j| j.texts.iter().map(String::as_str))
+            .collect();
         let started = std::time::Instant::now();
         match encoder.encode(&texts) {
             Ok(mut vectors) => {
-                tracing::debug!(texts = texts.len(), elapsed_ms = started.elapsed().as_millis() as u64, "encoded");
+                tracing::debug!(
+                    texts = texts.len(),
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "encoded"
+                );
                 for job in jobs.into_iter().rev() {
                     let rest = vectors.split_off(vectors.len() - job.texts.len());
                     let _ = job.reply.send(Ok(rest));
@@ -256,23 +267,38 @@ mod tests {
     fn repeated_texts_are_served_from_the_cache_in_input_order() {
         let seen = Arc::new(AtomicUsize::new(0));
         let svc = EncoderService::start(
-            vec![Box::new(Counting { seen: seen.clone(), gate: None })],
+            vec![Box::new(Counting {
+                seen: seen.clone(),
+                gate: None,
+            })],
             &ServiceOptions::default(),
         )
         .unwrap();
         let a = svc.encode(&["a".into(), "bbb".into()]).unwrap();
-        let b = svc.encode(&["bbb".into(), "cc".into(), "a".into()]).unwrap();
+        let b = svc
+            .encode(&["bbb".into(), "cc".into(), "a".into()])
+            .unwrap();
         assert_eq!(a, vec![vec![1.0, 1.0], vec![3.0, 1.0]]);
         assert_eq!(b, vec![vec![3.0, 1.0], vec![2.0, 1.0], vec![1.0, 1.0]]);
-        assert_eq!(seen.load(Ordering::SeqCst), 3, "only 'cc' was new the second time");
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            3,
+            "only 'cc' was new the second time"
+        );
     }
 
     #[test]
     fn a_full_queue_answers_overloaded_instead_of_growing() {
         let (open, gate) = bounded(0);
         let svc = EncoderService::start(
-            vec![Box::new(Counting { seen: Arc::new(AtomicUsize::new(0)), gate: Some(gate) })],
-            &ServiceOptions { queue_capacity: 1, cache_capacity: 0 },
+            vec![Box::new(Counting {
+                seen: Arc::new(AtomicUsize::new(0)),
+                gate: Some(gate),
+            })],
+            &ServiceOptions {
+                queue_capacity: 1,
+                cache_capacity: 0,
+            },
         )
         .unwrap();
         // One job held inside the model thread, one waiting in the queue: the next is refused.
@@ -286,10 +312,13 @@ mod tests {
             }
             s2.encode(&["two".into()])
         });
-        while svc.jobs.len() < 1 {
+        while svc.jobs.is_empty() {
             std::thread::yield_now();
         }
-        assert!(matches!(svc.try_encode(&["three".into()]), Err(NluError::Overloaded)));
+        assert!(matches!(
+            svc.try_encode(&["three".into()]),
+            Err(NluError::Overloaded)
+        ));
         open.send(()).unwrap();
         open.send(()).unwrap();
         assert!(held.join().unwrap().is_ok());
