@@ -35,6 +35,10 @@ struct Args {
     /// ONNX graph inside the model directory (default: whatever `OnnxOptions` picks).
     #[arg(long)]
     onnx_model_file: Option<String>,
+    /// Texts per forward pass inside one call (the backend sorts a call by length and splits
+    /// it); default: the backend's own default (ONNX 32, rust-bert 16).
+    #[arg(long)]
+    max_batch: Option<usize>,
     /// Timed passes over the sentence file.
     #[arg(long, default_value_t = 1)]
     rounds: usize,
@@ -45,19 +49,21 @@ fn load(args: &Args) -> anyhow::Result<Box<dyn Encoder>> {
         "onnx" => {
             let mut opts = OnnxOptions::default_for(&args.model_dir);
             opts.intra_threads = args.threads;
-            opts.max_batch = args.batch.max(1); // one inference per call, as for rust-bert
+            if let Some(n) = args.max_batch {
+                opts.max_batch = n.max(1);
+            }
             if let Some(file) = &args.onnx_model_file {
                 opts.model_file = file.clone();
             }
             Ok(Box::new(OnnxEncoder::load(&opts)?))
         }
         #[cfg(feature = "rust-bert")]
-        "rust-bert" => Ok(Box::new(
-            hearken::nlu::rust_bert::RustBertEncoder::load_with_threads(
-                &args.model_dir,
-                args.threads,
-            )?,
-        )),
+        "rust-bert" => {
+            use hearken::nlu::rust_bert::{RustBertEncoder, DEFAULT_MAX_BATCH};
+            let encoder = RustBertEncoder::load_with_threads(&args.model_dir, args.threads)?
+                .with_max_batch(args.max_batch.unwrap_or(DEFAULT_MAX_BATCH));
+            Ok(Box::new(encoder))
+        }
         #[cfg(not(feature = "rust-bert"))]
         "rust-bert" => anyhow::bail!("built without the `rust-bert` feature; see `make rust-bert`"),
         other => anyhow::bail!("unknown backend {other:?} (onnx | rust-bert)"),
@@ -111,6 +117,7 @@ fn main() -> anyhow::Result<()> {
         "encoder": encoder.name(),
         "batch": batch,
         "threads": args.threads,
+        "max_batch": args.max_batch,
         "rayon_num_threads": std::env::var("RAYON_NUM_THREADS").ok(),
         "sentences": encoded,
         "sentences_per_s": (encoded as f64 / elapsed * 10.0).round() / 10.0,

@@ -23,7 +23,7 @@ impl Default for HeadOptions {
             epochs: 60,
             batch: 32,
             learning_rate: 0.01,
-            l2: 1e-4,
+            l2: 1e-5,
             balanced: false,
             seed: 7,
         }

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn::VarStore, Device, Kind, Tensor};
-use tokenizers::Tokenizer;
+use tokenizers::{Encoding, Tokenizer};
 
 use super::encoder::{mean_pool_normalize, Encoder};
 use super::model_dir::{load_tokenizer, max_seq_length, require_file, verify};
@@ -22,6 +22,9 @@ use super::NluError;
 
 /// libtorch intra-op threads used by [`RustBertEncoder::load`].
 pub const DEFAULT_THREADS: usize = 2;
+
+/// Texts per forward pass unless [`RustBertEncoder::with_max_batch`] says otherwise.
+pub const DEFAULT_MAX_BATCH: usize = 16;
 
 /// Hint appended to errors that come from libtorch itself.
 const LIBTORCH_HINT: &str =
@@ -34,6 +37,7 @@ pub struct RustBertEncoder {
     _vars: VarStore,
     tokenizer: Tokenizer,
     dim: usize,
+    max_batch: usize,
     name: String,
 }
 
@@ -93,23 +97,22 @@ impl RustBertEncoder {
             _vars: vars,
             tokenizer,
             dim,
+            max_batch: DEFAULT_MAX_BATCH,
             name: format!("rust-bert:{model_name}"),
         })
     }
 
-    /// Runs BERT on one padded batch; returns the hidden states (`[batch * seq_len * dim]`),
-    /// the attention masks (`[batch * seq_len]`) and `seq_len`.
-    fn forward(&self, texts: &[&str]) -> Result<(Vec<f32>, Vec<i64>, usize), NluError> {
-        // One text at a time on this thread, not `encode_batch`: its rayon pool would compete
-        // for the cores with libtorch's OpenMP threads (3-4x slower on 2 cores), and tokenising
-        // is ~1% of the time here.
-        let encodings = texts
-            .iter()
-            .map(|&text| self.tokenizer.encode(text, true))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| NluError::Tokenizer(e.to_string()))?;
+    /// Texts per libtorch forward pass (at least 1). A longer `encode` call is sorted by
+    /// length and split, so each pass pads to similar lengths.
+    pub fn with_max_batch(mut self, max_batch: usize) -> Self {
+        self.max_batch = max_batch.max(1);
+        self
+    }
+
+    /// Runs BERT on `encodings` padded to the longest, then pools each row.
+    fn forward(&self, encodings: &[&Encoding]) -> Result<Vec<Vec<f32>>, NluError> {
         let batch = encodings.len();
-        // Pad to the longest text of the batch with [PAD] = 0, mask 0.
+        // Pad with [PAD] = 0 under mask 0.
         let seq_len = encodings.iter().map(|e| e.len()).max().unwrap_or(0).max(1);
         let mut ids = vec![0i64; batch * seq_len];
         let mut mask = vec![0i64; batch * seq_len];
@@ -162,22 +165,34 @@ impl RustBertEncoder {
                 self.dim
             )));
         }
-        Ok((hidden, mask, seq_len))
+        Ok(hidden
+            .chunks_exact(seq_len * self.dim)
+            .zip(mask.chunks_exact(seq_len))
+            .map(|(h, m)| mean_pool_normalize(h, m, self.dim))
+            .collect())
     }
 }
 
 impl Encoder for RustBertEncoder {
     fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
-        if texts.is_empty() {
-            return Ok(Vec::new());
+        // One text at a time on this thread, not `encode_batch`: its rayon pool competes for
+        // the cores with libtorch's OpenMP threads, and tokenising is ~1% of the time here.
+        let encodings = texts
+            .iter()
+            .map(|&text| self.tokenizer.encode(text, true))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| NluError::Tokenizer(e.to_string()))?;
+        // Sorted by length so each forward pass pads to similar lengths.
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| encodings[i].len());
+        let mut out = vec![Vec::new(); texts.len()];
+        for chunk in order.chunks(self.max_batch) {
+            let batch: Vec<&Encoding> = chunk.iter().map(|&i| &encodings[i]).collect();
+            for (&i, v) in chunk.iter().zip(self.forward(&batch)?) {
+                out[i] = v;
+            }
         }
-        let (hidden, mask, seq_len) = self.forward(texts)?;
-        let per_text = seq_len * self.dim;
-        Ok(hidden
-            .chunks_exact(per_text.max(1))
-            .zip(mask.chunks_exact(seq_len.max(1)))
-            .map(|(h, m)| mean_pool_normalize(h, m, self.dim))
-            .collect())
+        Ok(out)
     }
 
     fn dim(&self) -> usize {
