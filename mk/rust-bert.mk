@@ -6,7 +6,7 @@
 # Tests use the release profile too, so `test-rust-bert` reuses what `rust-bert` compiled.
 
 RUST_BERT_TARGET_DIR ?= target/rust-bert
-RUST_BERT_ENV = set -e; eval "$$(scripts/torch_venv.sh)"; export CARGO_TARGET_DIR=$(RUST_BERT_TARGET_DIR)
+RUST_BERT_ENV = set -e; torch_env=$$(scripts/torch_venv.sh); eval "$$torch_env"; export CARGO_TARGET_DIR=$(RUST_BERT_TARGET_DIR)
 
 .PHONY: rust-bert test-rust-bert
 

@@ -79,6 +79,15 @@ def write_reference(model, out, bench_path):
     print(f"wrote {len(sentences)} reference vectors to {out}")
 
 
+def others_cpu_seconds():
+    """CPU seconds used so far by everything on the machine except this process (Linux /proc/stat)."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, f.readline().split()[1:9])
+    hz = os.sysconf("SC_CLK_TCK")
+    mine = sum(os.times()[:2])
+    return (user + nice + system + irq + softirq + steal) / hz - mine
+
+
 def bench(model, sentences, runs):
     batches = {}
     for b in BATCHES:
@@ -121,14 +130,14 @@ def main():
         return
 
     sentences = read_lines(args.sentences)
-    # OpenMP threads spin at barriers, so a busy machine (e.g. a cargo build) slows torch far more
-    # than its CPU share suggests; record the load so a reader can tell a contended run.
-    load = os.getloadavg()[0]
-    if load > 0.5:
-        print(f"bench_python: warning: 1-min load average is {load:.1f} before the run; "
-              "figures will be lower than on an idle machine", file=sys.stderr)
+    busy0, wall0 = others_cpu_seconds(), time.perf_counter()
     with torch.inference_mode():
         batches, latency = bench(model, sentences, args.runs)
+    others = (others_cpu_seconds() - busy0) / ((time.perf_counter() - wall0) * (os.cpu_count() or 1))
+    if others > 0.05:
+        print(f"bench_python: warning: other processes used {others:.0%} of the CPU during the run; "
+              "torch's OpenMP threads suffer more than that share, so these figures are pessimistic",
+              file=sys.stderr)
     result = {
         "backend": "python-sentence-transformers",
         "torch": torch.__version__,
@@ -140,7 +149,8 @@ def main():
         # encode() sorts each call's inputs by length before batching, which cuts padding.
         "length_sorted_batches": True,
         "cpu": platform.processor() or platform.machine(),
-        "loadavg_1m_before": round(load, 2),
+        # share of the machine's CPU time used by other processes while we measured (0 = quiet machine)
+        "other_cpu_share": round(others, 3),
         "batches": batches,
         "latency_ms": latency,
     }

@@ -27,10 +27,14 @@ if [ ! -f "$marker" ]; then
     exit 1
   fi
   mkdir -p "$cache"
+  # One installer at a time (parallel make, CI jobs sharing the cache); the loser re-checks.
+  exec 9>"$cache/.torch-$TORCH_VERSION.lock"
+  flock 9
+fi
+if [ ! -f "$marker" ]; then
   rm -rf "$venv"
   say "creating $venv (PyTorch $TORCH_VERSION from PyPI, with its CUDA wheels: a few GB, once)"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
   "$venv/bin/python" -m pip install --quiet --only-binary=:all: "torch==$TORCH_VERSION" >&2
   lib=$("$venv/bin/python" -W ignore -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
   if [ ! -f "$lib/libtorch_cpu.so" ]; then
