@@ -15,15 +15,22 @@ say() { printf 'bench_python: %s\n' "$*" >&2; }
 
 # The stamp is written last, so an interrupted install is redone instead of half-used.
 want=$(sha256sum "$req" | cut -d' ' -f1)
-if [ "$(cat "$venv/.hearken-lock" 2>/dev/null)" != "$want" ]; then
+if [ "$(cat "$venv/.hearken-requirements-sha256" 2>/dev/null)" != "$want" ]; then
+  # One installer at a time (two benches started together); the loser re-checks after the wait.
+  mkdir -p "$cache"
+  exec 9>"$cache/.st-bench-venv.lock"
+  flock 9
+fi
+if [ "$(cat "$venv/.hearken-requirements-sha256" 2>/dev/null)" != "$want" ]; then
   say "creating $venv (torch 2.4.0 + sentence-transformers; several GB, takes a few minutes)"
   rm -rf "$venv"
   python3 -m venv "$venv"
   # --no-cache-dir: don't keep a second multi-GB copy of the wheels in pip's cache.
   "$venv/bin/pip" install --quiet --no-cache-dir --disable-pip-version-check \
     --require-hashes --only-binary=:all: -r "$req"
-  echo "$want" >"$venv/.hearken-lock"
+  echo "$want" >"$venv/.hearken-requirements-sha256"
 fi
+exec 9>&- # release the install lock (if taken) before the long run
 
 # The float weights come from `make model`; fetch them the same way if this clone has none yet.
 if [ ! -f "$model/model.safetensors" ]; then
