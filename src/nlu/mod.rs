@@ -11,6 +11,8 @@ pub mod head;
 pub mod metrics;
 pub mod model_dir;
 pub mod onnx;
+#[cfg(feature = "rust-bert")]
+pub mod rust_bert;
 pub mod sentiment;
 pub mod service;
 

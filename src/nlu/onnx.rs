@@ -38,7 +38,7 @@ impl OnnxOptions {
             model_file: "model.onnx".into(),
             runtime_library: None,
             intra_threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
-            max_batch: 32,
+            max_batch: 16,
         }
     }
 
@@ -182,9 +182,12 @@ impl OnnxEncoder {
 
 impl Encoder for OnnxEncoder {
     fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
-        let encodings = self
-            .tokenizer
-            .encode_batch(texts.to_vec(), true)
+        // Serial tokenisation: a rayon pool here competes with ONNX Runtime's threads for the
+        // same cores, and short messages tokenise in microseconds.
+        let encodings = texts
+            .iter()
+            .map(|t| self.tokenizer.encode(*t, true))
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| NluError::Tokenizer(e.to_string()))?;
         // Sort by length so each batch pads to similar lengths.
         let mut order: Vec<usize> = (0..texts.len()).collect();

@@ -7,8 +7,10 @@
 //! the other backends), inputs truncated at `max_seq_length` (256) tokens.
 //!
 //! libtorch comes from the PyTorch 2.4.0 wheel in a venv made by `scripts/torch_venv.sh`; build
-//! and test with `make rust-bert` / `make test-rust-bert`. The binary links libtorch
-//! dynamically: run it with `eval "$(scripts/torch_venv.sh)"` (it sets `LD_LIBRARY_PATH`).
+//! and test with `make rust-bert` / `make test-rust-bert`. Binaries link libtorch dynamically
+//! and need `LD_LIBRARY_PATH` from `eval "$(scripts/torch_venv.sh)"`; without it the dynamic
+//! loader stops them before `main` ("libtorch_cuda.so: cannot open shared object file"), so
+//! that failure cannot surface as an `NluError`.
 
 use std::path::Path;
 
@@ -33,7 +35,7 @@ const LIBTORCH_HINT: &str =
 /// all-MiniLM-L6-v2 (or another BERT sentence-transformers model) on libtorch, CPU, f32.
 pub struct RustBertEncoder {
     model: BertModel<BertEmbeddings>,
-    // Owns the weights `model` points into; must live as long as `model`.
+    // The variables (weights) whose tensors `model` shares; kept with the model.
     _vars: VarStore,
     tokenizer: Tokenizer,
     dim: usize,
