@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use super::diagnostic::{did_you_mean, Diagnostic};
-use super::schema::{Action, Bot, OUT_OF_SCOPE};
+use super::schema::{Action, Bot};
 use super::template;
 
 /// Cosine at or above which two examples of different intents are near-duplicates.
@@ -197,9 +197,6 @@ fn check_intent(bot: &Bot, intent: &super::Intent, diags: &mut Vec<Diagnostic>) 
                 .hint("X cuts public replies at 280 characters; shorten it or answer in private"),
             );
         }
-    }
-    if intent.name == OUT_OF_SCOPE && intent.action.needs_skill() && intent.skill.is_none() {
-        // Already reported as missing_skill; nothing more specific to add.
     }
 }
 
