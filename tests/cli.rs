@@ -25,6 +25,17 @@ fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs `hearken args`, expects success, and parses its stdout as one JSON document.
+fn json_output(args: &[&str]) -> serde_json::Value {
+    let out = hearken(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn json_lines(out: &Output) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -141,7 +152,7 @@ fn validate_with_the_model_flags_near_duplicate_examples_across_intents() {
 #[test]
 fn intents_test_reports_cross_validation_as_json_and_html() {
     let html: PathBuf = tempfile::tempdir().unwrap().keep().join("report.html");
-    let out = hearken(&[
+    let r = json_output(&[
         "intents",
         "test",
         "--folds",
@@ -149,15 +160,7 @@ fn intents_test_reports_cross_validation_as_json_and_html() {
         "--json",
         "--html",
         html.to_str().unwrap(),
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ]);
     for key in [
         "accuracy",
         "macro_f1",
@@ -181,7 +184,7 @@ fn intents_test_reports_cross_validation_as_json_and_html() {
 
 #[test]
 fn nlu_evaluate_prints_the_benchmark_metrics_with_out_of_scope_figures() {
-    let out = hearken(&[
+    let r = json_output(&[
         "nlu",
         "evaluate",
         "--train",
@@ -189,15 +192,7 @@ fn nlu_evaluate_prints_the_benchmark_metrics_with_out_of_scope_figures() {
         "--test",
         "tests/fixtures/clinc_small_test.jsonl",
         "--json",
-    ])
-    .output()
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    ]);
     for key in [
         "accuracy",
         "macro_f1",

@@ -8,7 +8,7 @@ use anyhow::Context;
 use super::common::{encode, progress, start_encoder};
 use super::report_html;
 use super::ModelArgs;
-use crate::intents::{self, validate, Diagnostic, Severity, OUT_OF_SCOPE};
+use crate::intents::{self, validate, Severity, OUT_OF_SCOPE};
 use crate::nlu::classifier::TrainOptions;
 use crate::nlu::evaluate::{cross_validate, Dataset, Scoring};
 use crate::nlu::metrics::{report, Report};
@@ -159,13 +159,4 @@ pub fn print_report(r: &Report, title: &str) {
             }
         }
     }
-}
-
-/// Diagnostics as text (for the server's reload log).
-pub fn format_diagnostics(diags: &[Diagnostic]) -> String {
-    diags
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
 }

@@ -85,17 +85,6 @@ pub fn load_dir(dir: &Path, diags: &mut Vec<Diagnostic>) -> Result<Bot, IntentsE
     Ok(bot)
 }
 
-/// Loads intents from one YAML string (tests, `hearken intents validate -`).
-pub fn load_str(path: &Path, text: &str, diags: &mut Vec<Diagnostic>) -> Vec<Intent> {
-    let mut file = FileReader {
-        path: path.to_owned(),
-        diags,
-    };
-    file.parse(0, text)
-        .map(|root| file.intents(&root))
-        .unwrap_or_default()
-}
-
 struct FileReader<'a> {
     path: PathBuf,
     diags: &'a mut Vec<Diagnostic>,

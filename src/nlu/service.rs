@@ -5,7 +5,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 
@@ -46,17 +45,6 @@ pub struct EncoderService {
     cache: Arc<Mutex<Cache>>,
     dim: usize,
     name: Arc<str>,
-    _threads: Arc<Threads>,
-}
-
-struct Threads(Vec<JoinHandle<()>>);
-
-impl Drop for Threads {
-    fn drop(&mut self) {
-        // The senders are gone when the last handle drops, so the threads end on their own;
-        // nothing to join on a hot path.
-        self.0.clear();
-    }
 }
 
 impl EncoderService {
@@ -67,23 +55,19 @@ impl EncoderService {
             .ok_or_else(|| NluError::Inference("no encoder to start".into()))?;
         let (dim, name) = (first.dim(), Arc::<str>::from(first.name()));
         let (jobs, rx) = bounded::<Job>(opts.queue_capacity.max(1));
-        let threads = encoders
-            .into_iter()
-            .enumerate()
-            .map(|(i, enc)| {
-                let rx = rx.clone();
-                std::thread::Builder::new()
-                    .name(format!("hearken-encoder-{i}"))
-                    .spawn(move || model_loop(enc, rx))
-                    .map_err(|e| NluError::Inference(format!("cannot start the model thread: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        // The threads are detached: each ends when the last handle (and so the sender) drops.
+        for (i, enc) in encoders.into_iter().enumerate() {
+            let rx = rx.clone();
+            std::thread::Builder::new()
+                .name(format!("hearken-encoder-{i}"))
+                .spawn(move || model_loop(enc, rx))
+                .map_err(|e| NluError::Inference(format!("cannot start the model thread: {e}")))?;
+        }
         Ok(Self {
             jobs,
             cache: Arc::new(Mutex::new(Cache::new(opts.cache_capacity))),
             dim,
             name,
-            _threads: Arc::new(Threads(threads)),
         })
     }
 
