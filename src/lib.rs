@@ -1,5 +1,20 @@
 //! hearken: social customer care with a bot first and humans when it matters.
 
+pub mod channels;
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod events;
+pub mod http;
+pub mod inbox;
 pub mod intents;
 pub mod nlu;
+pub mod outbox;
+pub mod pipeline;
+pub mod policy;
+pub mod signature;
+pub mod startup;
+pub mod store;
+pub mod tickets;
+pub mod workers;

@@ -5,6 +5,8 @@ pub mod common;
 pub mod intents;
 pub mod nlu;
 pub mod report_html;
+pub mod serve;
+pub mod shell;
 
 use std::path::PathBuf;
 
@@ -31,6 +33,56 @@ pub enum Command {
     Nlu(NluCommand),
     /// Analyse messages against the intents: one JSON line per message (stdin when no TEXT).
     Classify(ClassifyArgs),
+    /// Run the service: webhooks, web chat, pipeline, outbox, JSON API (http://127.0.0.1:8080).
+    Serve(ServiceArgs),
+    /// Apply the database migrations and exit (serve applies them too).
+    Migrate(ServiceArgs),
+    /// Talk to the bot in the terminal through the real pipeline; shows what it understood.
+    Shell(ServiceArgs),
+    /// The emergency switch: a message to every conversation, escalations held.
+    Emergency {
+        #[command(subcommand)]
+        action: EmergencyAction,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
+}
+
+/// Where the service's settings come from: hearken.toml < HEARKEN_* environment < these flags.
+#[derive(Args, Clone, Default)]
+pub struct ServiceArgs {
+    /// The settings file (default: ./hearken.toml when it exists).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on (server.listen).
+    #[arg(long, global = true)]
+    pub listen: Option<String>,
+    /// sqlite://path or postgres://... (database.url).
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
+    /// The intent files folder (nlu.intents_dir).
+    #[arg(long, global = true)]
+    pub intents: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Clone)]
+pub enum EmergencyAction {
+    /// Switch emergency mode on.
+    On {
+        /// The message customers get (default: calendar.emergency.message).
+        #[arg(long)]
+        message: Option<String>,
+        /// Who switched it (stored with the change).
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Switch it off.
+    Off {
+        #[arg(long, default_value = "cli")]
+        actor: String,
+    },
+    /// Show the switch.
+    Status,
 }
 
 #[derive(Args, Clone)]
@@ -173,5 +225,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             nlu::train_sentiment(&train, &out, &model)
         }
         Command::Classify(args) => classify::run(&args),
+        Command::Serve(args) => serve::serve(&args),
+        Command::Migrate(args) => serve::migrate(&args),
+        Command::Shell(args) => shell::run(&args),
+        Command::Emergency { action, service } => serve::emergency(&service, &action),
     }
 }

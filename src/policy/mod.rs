@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use calendar::{Calendar, CalendarConfig, CalendarError, CalendarStatus, NoticeKind};
 pub use decide::decide;
-pub use rules::{ChannelRules, PolicyConfig};
+pub use rules::{ChannelRules, PolicyConfig, PolicyError};
 
 /// Where a message was written: a public post/comment/mention, or a private message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,188 @@
+//! The engine: the state every worker and handler shares (store, bot and model, calendar,
+//! channels, clock, wake-ups). Built once by `startup`; used by HTTP, the shell and the tests.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+
+use serde::Serialize;
+use tokio::sync::{broadcast, Notify};
+
+use crate::channels::Channels;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::intents::Bot;
+use crate::nlu::Nlu;
+use crate::policy::{Calendar, CalendarStatus};
+use crate::store::{switches, Store, StoreError};
+
+/// The bot and its trained model: swapped whole when intent files change.
+pub struct Brain {
+    pub bot: Bot,
+    pub nlu: Nlu,
+}
+
+/// Something changed in a conversation (for live views: SSE, the console).
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveUpdate {
+    pub conversation_id: i64,
+    pub kind: &'static str,
+}
+
+pub struct Wakeups {
+    pub pipeline: Arc<Notify>,
+    pub outbox: Arc<Notify>,
+    pub events: Arc<Notify>,
+}
+
+pub struct Engine {
+    pub store: Store,
+    pub settings: Arc<Settings>,
+    pub calendar: Calendar,
+    pub channels: Channels,
+    pub clock: Arc<dyn Clock>,
+    pub wake: Wakeups,
+    pub live: broadcast::Sender<LiveUpdate>,
+    pub http: reqwest::Client,
+    brain: RwLock<Option<Arc<Brain>>>,
+    /// Channels that said 429, and until when (unix ms).
+    paused: Mutex<HashMap<String, i64>>,
+    nats: tokio::sync::OnceCell<async_nats::jetstream::Context>,
+}
+
+impl Engine {
+    pub fn new(
+        store: Store,
+        settings: Arc<Settings>,
+        calendar: Calendar,
+        channels: Channels,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(settings.outbox.send_timeout_secs))
+            .user_agent(concat!("hearken/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Self {
+            store,
+            settings,
+            calendar,
+            channels,
+            clock,
+            wake: Wakeups {
+                pipeline: Arc::new(Notify::new()),
+                outbox: Arc::new(Notify::new()),
+                events: Arc::new(Notify::new()),
+            },
+            live: broadcast::channel(1024).0,
+            http,
+            brain: RwLock::new(None),
+            paused: Mutex::new(HashMap::new()),
+            nats: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    pub fn brain(&self) -> Option<Arc<Brain>> {
+        self.brain.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_brain(&self, brain: Brain) {
+        *self.brain.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(brain));
+        self.wake.pipeline.notify_one();
+    }
+
+    /// The calendar now, with the emergency switch read from the store (shared by all processes).
+    pub async fn calendar_status(&self) -> Result<CalendarStatus, StoreError> {
+        let emergency = switches::get(&self.store, switches::EMERGENCY).await?;
+        let message = emergency
+            .filter(|s| s.on)
+            .map(|s| s.message.unwrap_or_default());
+        Ok(self.calendar.status_at(self.clock.now(), message.as_deref()))
+    }
+
+    pub fn pause_channel(&self, channel: &str, until_ms: i64) {
+        let mut p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = p.entry(channel.to_string()).or_insert(0);
+        *entry = (*entry).max(until_ms);
+    }
+
+    pub fn paused_channels(&self) -> Vec<String> {
+        let now = self.clock.now_ms();
+        let mut p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        p.retain(|_, until| *until > now);
+        p.keys().cloned().collect()
+    }
+
+    pub fn publish(&self, conversation_id: i64, kind: &'static str) {
+        // Nobody listening is fine: live views are optional.
+        let _ = self.live.send(LiveUpdate {
+            conversation_id,
+            kind,
+        });
+    }
+
+    /// The JetStream context, connected on first use (None when NATS is not configured).
+    pub async fn nats(&self) -> Result<Option<&async_nats::jetstream::Context>, String> {
+        let Some(cfg) = &self.settings.events.nats else {
+            return Ok(None);
+        };
+        self.nats
+            .get_or_try_init(|| crate::events::connect_nats(cfg))
+            .await
+            .map(Some)
+    }
+}
+
+impl Engine {
+    /// Install a brain that is already trained (tests share one across many engines).
+    pub fn set_brain_arc(&self, brain: Arc<Brain>) {
+        *self.brain.write().unwrap_or_else(|p| p.into_inner()) = Some(brain);
+        self.wake.pipeline.notify_one();
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BrainError {
+    #[error("intent files: {0}")]
+    Intents(#[from] crate::intents::IntentsError),
+    #[error(transparent)]
+    Nlu(#[from] crate::nlu::NluError),
+}
+
+impl Brain {
+    /// Load the intent files and the model, and train the intent head (seconds).
+    pub fn load(s: &crate::config::NluSettings) -> Result<Self, BrainError> {
+        use crate::nlu::onnx::{OnnxEncoder, OnnxOptions};
+        use crate::nlu::service::{EncoderService, ServiceOptions};
+        let bot = crate::intents::load_valid(&s.intents_dir)?;
+        let mut opts = OnnxOptions::default_for(&s.model_dir);
+        opts.model_file = s.model_file.clone();
+        if let Some(t) = s.threads {
+            opts.intra_threads = t;
+        }
+        let encoder = OnnxEncoder::load(&opts)?;
+        let service = EncoderService::start(
+            vec![Box::new(encoder)],
+            &ServiceOptions {
+                queue_capacity: s.queue_capacity,
+                ..ServiceOptions::default()
+            },
+        )?;
+        Self::train(bot, service, &s.sentiment_head)
+    }
+
+    /// Train on `bot` with a running encoder; the sentiment head is optional (warned when absent).
+    pub fn train(
+        bot: Bot,
+        encoder: crate::nlu::service::EncoderService,
+        sentiment_head: &std::path::Path,
+    ) -> Result<Self, BrainError> {
+        let sentiment = if sentiment_head.exists() {
+            Some(crate::nlu::sentiment::SentimentHead::load(sentiment_head, encoder.dim())?)
+        } else {
+            tracing::warn!(path = %sentiment_head.display(), "no sentiment head; sentiment is left out");
+            None
+        };
+        let nlu = Nlu::train(encoder, &bot, sentiment, &Default::default(), |_| {})?;
+        Ok(Self { bot, nlu })
+    }
+}

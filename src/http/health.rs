@@ -1,0 +1,27 @@
+//! `/health` (the process is alive) and `/ready` (store reachable and migrated, model loaded).
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{json, Value};
+
+use super::{ApiError, AppState};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
+        .route("/ready", get(ready))
+}
+
+async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    state.engine.store.ping().await?;
+    let Some(brain) = state.engine.brain() else {
+        return Err(ApiError::NotReady("the model is loading".into()));
+    };
+    Ok(Json(json!({
+        "status": "ready",
+        "bot": brain.bot.settings.bot,
+        "intents": brain.bot.intents.len(),
+        "channels": state.engine.channels.names().collect::<Vec<_>>(),
+    })))
+}

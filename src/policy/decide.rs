@@ -1,0 +1,364 @@
+//! `decide`: from one analysed message in its situation to the bot's decisions, each with
+//! its reason in words. The rules are listed in order in docs/policy.md.
+
+use std::collections::BTreeMap;
+
+use super::{
+    CalendarStatus, ChannelRules, Decision, DecisionAction, Owner, PolicyConfig, Priority,
+    Situation, Visibility,
+};
+use crate::intents::{template, Action, Intent, Template};
+
+impl Decision {
+    pub fn new(action: DecisionAction, reason: impl Into<String>) -> Self {
+        Self {
+            action,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// What the bot does with the message described by `s`.
+pub fn decide(s: &Situation, config: &PolicyConfig) -> Vec<Decision> {
+    if s.owner != Owner::Bot {
+        return vec![Decision::new(
+            DecisionAction::Silence,
+            format!(
+                "conversation owned by {}: the bot stays silent",
+                s.owner.as_str()
+            ),
+        )];
+    }
+    let ctx = Ctx::new(s, config);
+    let mut out = Vec::new();
+    if let CalendarStatus::Closed {
+        notice,
+        message,
+        visibility,
+        ..
+    } = s.calendar
+    {
+        if !s.notice_already_sent {
+            out.push(Decision::new(
+                DecisionAction::Notice {
+                    notice: *notice,
+                    visibility: *visibility,
+                    text: message.clone(),
+                },
+                format!(
+                    "{} notice, first in this conversation: sent in {}",
+                    notice.as_str().replace('_', " "),
+                    visibility.as_str()
+                ),
+            ));
+        }
+    }
+    match s.intent {
+        Some(intent) => ctx.confident(intent, &mut out),
+        None => ctx.unsure(&mut out),
+    }
+    if let CalendarStatus::Closed {
+        next_open: Some(at),
+        ..
+    } = s.calendar
+    {
+        for d in &mut out {
+            if let DecisionAction::Escalate { not_before, .. } = &mut d.action {
+                *not_before = Some(*at);
+                d.reason
+                    .push_str(&format!("; escalations wait for opening time ({at})"));
+            }
+        }
+    }
+    if ctx.rules.silent {
+        out = observe_only(out, s.channel);
+    }
+    out
+}
+
+/// Every decision but escalations becomes one Silence.
+fn observe_only(decisions: Vec<Decision>, channel: &str) -> Vec<Decision> {
+    let mut out = Vec::new();
+    let mut silenced = false;
+    for d in decisions {
+        if matches!(d.action, DecisionAction::Escalate { .. }) {
+            out.push(d);
+        } else if !silenced {
+            silenced = true;
+            out.push(Decision::new(
+                DecisionAction::Silence,
+                format!("channel {channel} is observe-only"),
+            ));
+        }
+    }
+    out
+}
+
+struct Ctx<'s, 'a> {
+    s: &'s Situation<'a>,
+    config: &'s PolicyConfig,
+    rules: &'s ChannelRules,
+    negative: Option<f32>,
+    positive: Option<f32>,
+}
+
+impl<'s, 'a> Ctx<'s, 'a> {
+    fn new(s: &'s Situation<'a>, config: &'s PolicyConfig) -> Self {
+        let scores = s.analysis.sentiment.as_ref().map(|x| x.scores);
+        Self {
+            s,
+            config,
+            rules: config.channel(s.channel),
+            negative: scores
+                .map(|x| x.negative)
+                .filter(|n| *n >= config.negative_sentiment),
+            positive: scores
+                .map(|x| x.positive)
+                .filter(|p| *p >= config.positive_like),
+        }
+    }
+
+    fn public(&self) -> bool {
+        self.s.visibility == Visibility::Public
+    }
+
+    /// "negative sentiment 0.91 >= 0.70", when negative.
+    fn negative_words(&self) -> Option<String> {
+        self.negative.map(|n| {
+            format!(
+                "negative sentiment {n:.2} >= {:.2}",
+                self.config.negative_sentiment
+            )
+        })
+    }
+
+    /// The skill for an escalation that has no intent skill.
+    fn default_skill(&self, unsure: bool) -> &str {
+        if unsure && !self.public() {
+            &self.config.private_skill
+        } else {
+            &self.config.fallback_skill
+        }
+    }
+
+    fn escalate(&self, skill: &str, why: String) -> Decision {
+        let complaint = self.config.is_complaint(skill);
+        let priority = match (complaint, self.negative.is_some()) {
+            (true, true) => Priority::Urgent,
+            (true, false) | (false, true) => Priority::High,
+            (false, false) => Priority::Normal,
+        };
+        let mut notes = Vec::new();
+        if complaint {
+            notes.push("a complaint skill".to_string());
+        }
+        notes.extend(self.negative_words());
+        let notes = if notes.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", notes.join(", "))
+        };
+        Decision::new(
+            DecisionAction::Escalate {
+                skill: skill.to_string(),
+                priority,
+                not_before: None,
+            },
+            format!(
+                "{why}: escalated to {skill}{notes}, priority {}",
+                priority_name(priority)
+            ),
+        )
+    }
+
+    fn confident(&self, intent: &Intent, out: &mut Vec<Decision>) {
+        let p = &self.s.analysis.intent;
+        let what = if p.name == intent.name && !p.reason.is_empty() {
+            format!("intent {}", p.reason)
+        } else {
+            format!("intent '{}' at {:.2}", intent.name, p.confidence)
+        };
+        let skill = intent
+            .skill
+            .as_deref()
+            .unwrap_or_else(|| self.default_skill(false));
+        if intent.action == Action::Escalate {
+            out.push(self.escalate(skill, what));
+            return;
+        }
+        if self.negative.is_some() {
+            out.push(self.escalate(
+                skill,
+                format!("{what} but negative, so a person answers instead of the bot"),
+            ));
+            return;
+        }
+        let visibility = self.reply_visibility(intent);
+        match intent.action {
+            Action::Escalate => {}
+            Action::Answer => match self.pick(intent, visibility) {
+                Some((text, why)) => out.push(self.reply(visibility, text, &what, &why)),
+                None => out.push(self.escalate(
+                    skill,
+                    format!("{what} but no response is written for it"),
+                )),
+            },
+            Action::Like => {
+                let reply = self.pick(intent, visibility);
+                if self.public() {
+                    out.push(Decision::new(DecisionAction::Like, format!("{what}: liked")));
+                }
+                match reply {
+                    Some((text, why)) => out.push(self.reply(visibility, text, &what, &why)),
+                    None if !self.public() => out.push(Decision::new(
+                        DecisionAction::Silence,
+                        format!("{what}: a private message cannot be liked and the intent has no response"),
+                    )),
+                    None => {}
+                }
+            }
+            Action::Ticket => {
+                let (template, why) = self
+                    .pick(intent, visibility)
+                    .unwrap_or((String::new(), "no response: no reply".into()));
+                out.push(Decision::new(
+                    DecisionAction::Ticket {
+                        skill: skill.to_string(),
+                        title: ticket_title(&intent.name, &self.s.analysis.text),
+                        reply_visibility: visibility,
+                        reply_template: template,
+                    },
+                    format!(
+                        "{what}: ticket for {skill}, reply in {} ({why})",
+                        visibility.as_str()
+                    ),
+                ));
+            }
+            Action::Ignore => match self.positive.filter(|_| self.public()) {
+                Some(pos) if self.rules.likes_positive() => out.push(Decision::new(
+                    DecisionAction::Like,
+                    format!(
+                        "{what} is ignored, but a positive public mention ({pos:.2} >= {:.2}): liked",
+                        self.config.positive_like
+                    ),
+                )),
+                _ => out.push(Decision::new(
+                    DecisionAction::Silence,
+                    format!("{what}: ignored"),
+                )),
+            },
+        }
+        if self.public() && self.rules.repost_intents.contains(&intent.name) {
+            out.push(Decision::new(
+                DecisionAction::Repost,
+                format!("{what}: channel {} reposts this intent", self.s.channel),
+            ));
+        }
+    }
+
+    fn unsure(&self, out: &mut Vec<Decision>) {
+        let p = &self.s.analysis.intent;
+        let reason = if p.reason.is_empty() {
+            format!("'{}' at {:.2}", p.name, p.confidence)
+        } else {
+            p.reason.clone()
+        };
+        if let (Some(pos), true, None, true) = (
+            self.positive,
+            self.public(),
+            self.negative,
+            self.rules.likes_positive(),
+        ) {
+            out.push(Decision::new(
+                DecisionAction::Like,
+                format!(
+                    "positive mention with no actionable intent ({reason}; positive {pos:.2} >= {:.2}): liked",
+                    self.config.positive_like
+                ),
+            ));
+            return;
+        }
+        let skill = self.default_skill(true);
+        out.push(self.escalate(skill, format!("the bot is unsure ({reason})")));
+    }
+
+    /// The channel's forced visibility, else private for its private intents, else the
+    /// message's own.
+    fn reply_visibility(&self, intent: &Intent) -> Visibility {
+        if let Some(v) = self.rules.reply_visibility {
+            v
+        } else if self.rules.private_intents.contains(&intent.name) {
+            Visibility::Private
+        } else {
+            self.s.visibility
+        }
+    }
+
+    /// A raw response template for `visibility` (the other list when that one is empty),
+    /// chosen by the message's seed, with words saying which.
+    fn pick(&self, intent: &Intent, visibility: Visibility) -> Option<(String, String)> {
+        let (own, other) = match visibility {
+            Visibility::Public => (&intent.responses.public, &intent.responses.private),
+            Visibility::Private => (&intent.responses.private, &intent.responses.public),
+        };
+        let (list, borrowed): (&Vec<Template>, bool) = if own.is_empty() {
+            (other, true)
+        } else {
+            (own, false)
+        };
+        if list.is_empty() {
+            return None;
+        }
+        let i = (self.s.variant_seed % list.len() as u64) as usize;
+        let mut why = format!("variant {} of {}", i + 1, list.len());
+        if borrowed {
+            why.push_str(&format!(
+                ", from the {} responses as it has no {} ones",
+                other_name(visibility),
+                visibility.as_str()
+            ));
+        }
+        list.get(i).map(|t| (t.text.clone(), why))
+    }
+
+    fn reply(&self, visibility: Visibility, raw: String, what: &str, why: &str) -> Decision {
+        let values: BTreeMap<&str, String> = self
+            .s
+            .fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        Decision::new(
+            DecisionAction::Reply {
+                visibility,
+                text: template::render(&raw, &values),
+            },
+            format!("{what}: answered in {} ({why})", visibility.as_str()),
+        )
+    }
+}
+
+fn other_name(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Public => "private",
+        Visibility::Private => "public",
+    }
+}
+
+fn priority_name(p: Priority) -> &'static str {
+    match p {
+        Priority::Urgent => "urgent",
+        Priority::High => "high",
+        Priority::Normal => "normal",
+    }
+}
+
+/// "<intent>: <first 80 characters of the text, whitespace collapsed>".
+fn ticket_title(intent: &str, text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let title: String = flat.chars().take(80).collect();
+    format!("{intent}: {title}")
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,612 @@
+use super::*;
+use crate::intents::{Responses, Template};
+use crate::nlu::analyze::Timings;
+use crate::nlu::classifier::{IntentPrediction, Verdict};
+use crate::nlu::sentiment::{Sentiment, SentimentScores};
+use crate::nlu::Analysis;
+use crate::policy::NoticeKind;
+use chrono::{DateTime, Utc};
+
+fn intent(
+    name: &str,
+    action: Action,
+    skill: Option<&str>,
+    public: &[&str],
+    private: &[&str],
+) -> Intent {
+    let t = |v: &[&str]| {
+        v.iter()
+            .map(|s| Template {
+                text: s.to_string(),
+                location: Default::default(),
+            })
+            .collect()
+    };
+    Intent {
+        name: name.into(),
+        description: None,
+        action,
+        skill: skill.map(Into::into),
+        threshold: None,
+        examples: Vec::new(),
+        responses: Responses {
+            public: t(public),
+            private: t(private),
+        },
+        location: Default::default(),
+    }
+}
+
+fn analysis(
+    name: &str,
+    confidence: f32,
+    verdict: Verdict,
+    sentiment: Option<(f32, f32)>,
+) -> Analysis {
+    let reason = match verdict {
+        Verdict::Confident => format!("'{name}' at {confidence:.2} (threshold 0.50)"),
+        Verdict::OutOfScopeIntent => {
+            format!("matches the out-of-scope intent ({confidence:.2} >= 0.50)")
+        }
+        _ => format!("confidence {confidence:.2} for '{name}' is below the threshold 0.50"),
+    };
+    let out_of_scope = matches!(verdict, Verdict::LowConfidence | Verdict::OutOfScopeIntent);
+    Analysis {
+        text: "Where is my order?  It has been   two weeks and nobody answers my emails, this is really not good enough".into(),
+        intent: IntentPrediction {
+            name: name.into(),
+            confidence,
+            ranking: Vec::new(),
+            verdict,
+            out_of_scope,
+            reason,
+        },
+        out_of_scope,
+        sentiment: sentiment.map(|(negative, positive)| Sentiment {
+            label: "neutral",
+            scores: SentimentScores {
+                negative,
+                neutral: 1.0 - negative - positive,
+                positive,
+            },
+        }),
+        timings: Timings {
+            encode_ms: 1.0,
+            classify_ms: 0.1,
+        },
+    }
+}
+
+fn closed(next_open: Option<&str>, visibility: Visibility) -> CalendarStatus {
+    CalendarStatus::Closed {
+        notice: NoticeKind::Closed,
+        message: "We're closed.".into(),
+        visibility,
+        next_open: next_open.map(|t| t.parse::<DateTime<Utc>>().unwrap()),
+    }
+}
+
+/// Runs `decide` for a message on `channel`; `intent` is given when the NLU was confident.
+struct Case {
+    channel: &'static str,
+    visibility: Visibility,
+    owner: Owner,
+    intent: Option<Intent>,
+    analysis: Analysis,
+    calendar: CalendarStatus,
+    notice_already_sent: bool,
+    seed: u64,
+}
+
+impl Case {
+    fn confident(intent: Intent, sentiment: Option<(f32, f32)>) -> Self {
+        let analysis = analysis(&intent.name, 0.91, Verdict::Confident, sentiment);
+        Self {
+            intent: Some(intent),
+            ..Self::unsure(analysis)
+        }
+    }
+
+    fn unsure(analysis: Analysis) -> Self {
+        Self {
+            channel: "x",
+            visibility: Visibility::Public,
+            owner: Owner::Bot,
+            intent: None,
+            analysis,
+            calendar: CalendarStatus::Open,
+            notice_already_sent: false,
+            seed: 0,
+        }
+    }
+
+    fn private(mut self) -> Self {
+        self.visibility = Visibility::Private;
+        self
+    }
+
+    fn run(&self, config: &PolicyConfig) -> Vec<Decision> {
+        let fields = BTreeMap::from([("first_name".to_string(), "Ada".to_string())]);
+        let s = Situation {
+            channel: self.channel,
+            visibility: self.visibility,
+            owner: self.owner,
+            intent: self.intent.as_ref(),
+            analysis: &self.analysis,
+            calendar: &self.calendar,
+            notice_already_sent: self.notice_already_sent,
+            fields: &fields,
+            variant_seed: self.seed,
+        };
+        decide(&s, config)
+    }
+
+    fn actions(&self, config: &PolicyConfig) -> Vec<DecisionAction> {
+        self.run(config).into_iter().map(|d| d.action).collect()
+    }
+}
+
+fn order_status() -> Intent {
+    intent(
+        "order_status",
+        Action::Answer,
+        None,
+        &["Hi {{first_name}}, we've sent you a DM."],
+        &["Hi {{first_name}}, your order is on its way."],
+    )
+}
+
+fn reply(visibility: Visibility, text: &str) -> DecisionAction {
+    DecisionAction::Reply {
+        visibility,
+        text: text.into(),
+    }
+}
+
+fn escalate(skill: &str, priority: Priority) -> DecisionAction {
+    DecisionAction::Escalate {
+        skill: skill.into(),
+        priority,
+        not_before: None,
+    }
+}
+
+fn config() -> PolicyConfig {
+    PolicyConfig::default()
+}
+
+#[test]
+fn a_conversation_owned_by_a_person_keeps_the_bot_silent() {
+    for owner in [Owner::Agent, Owner::Queued] {
+        let mut case = Case::confident(order_status(), None);
+        case.owner = owner;
+        case.calendar = closed(None, Visibility::Private);
+        let decisions = case.run(&config());
+        assert_eq!(decisions.len(), 1);
+        assert_eq!(decisions[0].action, DecisionAction::Silence);
+        assert_eq!(
+            decisions[0].reason,
+            format!(
+                "conversation owned by {}: the bot stays silent",
+                owner.as_str()
+            )
+        );
+    }
+}
+
+#[test]
+fn confident_answer_replies_in_the_message_visibility_and_quotes_the_figures() {
+    let decisions = Case::confident(order_status(), None).run(&config());
+    assert_eq!(
+        decisions,
+        vec![Decision::new(
+            reply(Visibility::Public, "Hi Ada, we've sent you a DM."),
+            "intent 'order_status' at 0.91 (threshold 0.50): answered in public (variant 1 of 1)"
+        )]
+    );
+    let private = Case::confident(order_status(), None).private();
+    assert_eq!(
+        private.actions(&config()),
+        vec![reply(
+            Visibility::Private,
+            "Hi Ada, your order is on its way."
+        )]
+    );
+}
+
+#[test]
+fn the_seed_picks_a_variant_and_an_empty_list_borrows_the_other() {
+    let mut case = Case::confident(
+        intent(
+            "thanks",
+            Action::Answer,
+            None,
+            &["One", "Two", "Three"],
+            &[],
+        ),
+        None,
+    );
+    case.seed = 7;
+    assert_eq!(
+        case.actions(&config()),
+        vec![reply(Visibility::Public, "Two")]
+    );
+    let case = case.private();
+    let decisions = case.run(&config());
+    assert_eq!(decisions[0].action, reply(Visibility::Private, "Two"));
+    assert!(
+        decisions[0].reason.contains("from the public responses"),
+        "{}",
+        decisions[0].reason
+    );
+}
+
+#[test]
+fn an_answer_with_no_response_written_escalates() {
+    let case = Case::confident(
+        intent("refund", Action::Answer, Some("billing"), &[], &[]),
+        None,
+    );
+    let decisions = case.run(&config());
+    assert_eq!(decisions[0].action, escalate("billing", Priority::Normal));
+    assert!(decisions[0].reason.contains("no response is written"));
+}
+
+#[test]
+fn same_intent_answers_public_on_one_channel_private_on_another() {
+    let mut config = config();
+    config.channels.insert(
+        "facebook".into(),
+        ChannelRules {
+            private_intents: vec!["order_status".into()],
+            ..ChannelRules::default()
+        },
+    );
+    let mut case = Case::confident(order_status(), None);
+    assert_eq!(
+        case.actions(&config),
+        vec![reply(Visibility::Public, "Hi Ada, we've sent you a DM.")]
+    );
+    case.channel = "facebook";
+    assert_eq!(
+        case.actions(&config),
+        vec![reply(
+            Visibility::Private,
+            "Hi Ada, your order is on its way."
+        )]
+    );
+}
+
+#[test]
+fn a_channel_can_force_every_reply_private() {
+    let mut config = config();
+    config.channels.insert(
+        "x".into(),
+        ChannelRules {
+            reply_visibility: Some(Visibility::Private),
+            ..ChannelRules::default()
+        },
+    );
+    let case = Case::confident(order_status(), None);
+    assert_eq!(
+        case.actions(&config),
+        vec![reply(
+            Visibility::Private,
+            "Hi Ada, your order is on its way."
+        )]
+    );
+}
+
+#[test]
+fn an_escalate_intent_goes_to_its_skill() {
+    let case = Case::confident(
+        intent("human", Action::Escalate, Some("sales"), &[], &[]),
+        None,
+    );
+    assert_eq!(
+        case.actions(&config()),
+        vec![escalate("sales", Priority::Normal)]
+    );
+}
+
+#[test]
+fn a_complaint_is_high_priority() {
+    let case = Case::confident(
+        intent("complaint", Action::Escalate, Some("complaints"), &[], &[]),
+        None,
+    );
+    assert_eq!(
+        case.actions(&config()),
+        vec![escalate("complaints", Priority::High)]
+    );
+}
+
+#[test]
+fn negative_complaint_is_urgent() {
+    let case = Case::confident(
+        intent("complaint", Action::Escalate, Some("complaints"), &[], &[]),
+        Some((0.91, 0.02)),
+    );
+    let decisions = case.run(&config());
+    assert_eq!(
+        decisions[0].action,
+        escalate("complaints", Priority::Urgent)
+    );
+    assert_eq!(
+        decisions[0].reason,
+        "intent 'complaint' at 0.91 (threshold 0.50): escalated to complaints \
+         (a complaint skill, negative sentiment 0.91 >= 0.70), priority urgent"
+    );
+}
+
+#[test]
+fn negative_sentiment_escalates_instead_of_answering() {
+    let decisions = Case::confident(order_status(), Some((0.85, 0.05))).run(&config());
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].action, escalate("general", Priority::High));
+    assert_eq!(
+        decisions[0].reason,
+        "intent 'order_status' at 0.91 (threshold 0.50) but negative, so a person answers \
+         instead of the bot: escalated to general (negative sentiment 0.85 >= 0.70), priority high"
+    );
+    assert!(decisions[0].reason.contains("instead of the bot"));
+    // Just under the threshold the bot answers.
+    let calm = Case::confident(order_status(), Some((0.69, 0.05)));
+    assert!(matches!(
+        calm.actions(&config())[0],
+        DecisionAction::Reply { .. }
+    ));
+}
+
+#[test]
+fn a_like_intent_likes_public_messages_and_replies_when_it_has_a_response() {
+    let praise = intent(
+        "praise",
+        Action::Like,
+        None,
+        &["Thanks {{first_name}}!"],
+        &[],
+    );
+    assert_eq!(
+        Case::confident(praise.clone(), None).actions(&config()),
+        vec![
+            DecisionAction::Like,
+            reply(Visibility::Public, "Thanks Ada!")
+        ]
+    );
+    assert_eq!(
+        Case::confident(praise, None).private().actions(&config()),
+        vec![reply(Visibility::Private, "Thanks Ada!")]
+    );
+    let silent = intent("praise", Action::Like, None, &[], &[]);
+    assert_eq!(
+        Case::confident(silent.clone(), None).actions(&config()),
+        vec![DecisionAction::Like]
+    );
+    assert_eq!(
+        Case::confident(silent, None).private().actions(&config()),
+        vec![DecisionAction::Silence]
+    );
+}
+
+#[test]
+fn a_ticket_intent_opens_a_ticket_with_the_raw_template() {
+    let case = Case::confident(
+        intent(
+            "broken_item",
+            Action::Ticket,
+            Some("returns"),
+            &[],
+            &["We opened {{ticket_url}}"],
+        ),
+        None,
+    );
+    let title = format!(
+        "broken_item: {}",
+        "Where is my order? It has been two weeks and nobody answers my emails, this is r"
+    );
+    assert_eq!(
+        case.actions(&config()),
+        vec![DecisionAction::Ticket {
+            skill: "returns".into(),
+            title,
+            reply_visibility: Visibility::Public,
+            reply_template: "We opened {{ticket_url}}".into(),
+        }]
+    );
+}
+
+#[test]
+fn an_ignore_intent_is_silent_unless_a_positive_public_mention() {
+    let spam = intent("chitchat", Action::Ignore, None, &[], &[]);
+    assert_eq!(
+        Case::confident(spam.clone(), None).actions(&config()),
+        vec![DecisionAction::Silence]
+    );
+    assert_eq!(
+        Case::confident(spam.clone(), Some((0.0, 0.9))).actions(&config()),
+        vec![DecisionAction::Like]
+    );
+    assert_eq!(
+        Case::confident(spam, Some((0.0, 0.9)))
+            .private()
+            .actions(&config()),
+        vec![DecisionAction::Silence]
+    );
+}
+
+#[test]
+fn a_positive_public_mention_with_no_actionable_intent_is_liked() {
+    let case = Case::unsure(analysis(
+        "praise",
+        0.31,
+        Verdict::LowConfidence,
+        Some((0.01, 0.93)),
+    ));
+    let decisions = case.run(&config());
+    assert_eq!(decisions[0].action, DecisionAction::Like);
+    assert!(decisions[0]
+        .reason
+        .starts_with("positive mention with no actionable intent"));
+    let mut config = config();
+    config.channels.insert(
+        "x".into(),
+        ChannelRules {
+            like_positive: Some(false),
+            ..ChannelRules::default()
+        },
+    );
+    assert_eq!(
+        case.actions(&config),
+        vec![escalate("general", Priority::Normal)]
+    );
+}
+
+#[test]
+fn a_public_message_the_bot_is_unsure_of_goes_to_the_fallback_skill() {
+    let case = Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None));
+    let decisions = case.run(&config());
+    assert_eq!(decisions[0].action, escalate("general", Priority::Normal));
+    assert_eq!(
+        decisions[0].reason,
+        "the bot is unsure (confidence 0.31 for 'order_status' is below the threshold 0.50): \
+         escalated to general, priority normal"
+    );
+}
+
+#[test]
+fn private_message_unsure_goes_to_private_skill() {
+    let case = Case::unsure(analysis(
+        "out_of_scope",
+        0.8,
+        Verdict::OutOfScopeIntent,
+        None,
+    ))
+    .private();
+    assert_eq!(
+        case.actions(&config()),
+        vec![escalate("private_messages", Priority::Normal)]
+    );
+}
+
+#[test]
+fn a_negative_message_the_bot_is_unsure_of_is_high_priority() {
+    let case = Case::unsure(analysis(
+        "order_status",
+        0.3,
+        Verdict::Ambiguous,
+        Some((0.8, 0.1)),
+    ));
+    assert_eq!(
+        case.actions(&config()),
+        vec![escalate("general", Priority::High)]
+    );
+}
+
+#[test]
+fn repost_intents_are_reposted_in_public_only() {
+    let mut config = config();
+    config.channels.insert(
+        "mastodon".into(),
+        ChannelRules {
+            repost_intents: vec!["praise".into()],
+            ..ChannelRules::default()
+        },
+    );
+    let mut case = Case::confident(intent("praise", Action::Like, None, &[], &[]), None);
+    case.channel = "mastodon";
+    assert_eq!(
+        case.actions(&config),
+        vec![DecisionAction::Like, DecisionAction::Repost]
+    );
+    assert_eq!(
+        case.private().actions(&config),
+        vec![DecisionAction::Silence]
+    );
+}
+
+#[test]
+fn closed_notice_is_sent_once_per_conversation() {
+    let mut case = Case::confident(order_status(), None);
+    case.calendar = closed(Some("2026-01-05T09:00:00Z"), Visibility::Private);
+    let first = case.actions(&config());
+    assert_eq!(
+        first,
+        vec![
+            DecisionAction::Notice {
+                notice: NoticeKind::Closed,
+                visibility: Visibility::Private,
+                text: "We're closed.".into(),
+            },
+            reply(Visibility::Public, "Hi Ada, we've sent you a DM."),
+        ]
+    );
+    case.notice_already_sent = true;
+    assert_eq!(
+        case.actions(&config()),
+        vec![reply(Visibility::Public, "Hi Ada, we've sent you a DM.")]
+    );
+}
+
+#[test]
+fn escalations_while_closed_wait_for_opening_time() {
+    let mut case = Case::unsure(analysis("order_status", 0.3, Verdict::LowConfidence, None));
+    case.calendar = closed(Some("2026-01-05T09:00:00Z"), Visibility::Public);
+    case.notice_already_sent = true;
+    let decisions = case.run(&config());
+    let DecisionAction::Escalate { not_before, .. } = &decisions[0].action else {
+        panic!("escalates: {decisions:?}");
+    };
+    assert_eq!(
+        not_before.map(|t| t.to_rfc3339()),
+        Some("2026-01-05T09:00:00+00:00".into())
+    );
+    assert!(decisions[0]
+        .reason
+        .ends_with("escalations wait for opening time (2026-01-05 09:00:00 UTC)"));
+    // During an emergency there is no opening time to wait for.
+    case.calendar = closed(None, Visibility::Public);
+    assert_eq!(
+        case.actions(&config()),
+        vec![escalate("general", Priority::Normal)]
+    );
+}
+
+#[test]
+fn an_observe_only_channel_keeps_only_escalations() {
+    let mut config = config();
+    config.channels.insert(
+        "slack".into(),
+        ChannelRules {
+            silent: true,
+            ..ChannelRules::default()
+        },
+    );
+    let mut case = Case::confident(order_status(), None);
+    case.channel = "slack";
+    case.calendar = closed(None, Visibility::Private);
+    let decisions = case.run(&config);
+    assert_eq!(
+        decisions,
+        vec![Decision::new(
+            DecisionAction::Silence,
+            "channel slack is observe-only"
+        )]
+    );
+    let mut angry = Case::confident(order_status(), Some((0.9, 0.0)));
+    angry.channel = "slack";
+    assert_eq!(
+        angry.actions(&config),
+        vec![escalate("general", Priority::High)]
+    );
+}
+
+#[test]
+fn decisions_serialise_with_their_kind_and_reason() {
+    let d = Decision::new(escalate("general", Priority::High), "why");
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"kind": "escalate", "skill": "general", "priority": "high", "reason": "why"})
+    );
+}

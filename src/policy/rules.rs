@@ -1,0 +1,242 @@
+//! The `[policy]` table: thresholds, skills for escalations the intents do not name, and
+//! per-channel overrides.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::Visibility;
+use crate::intents::diagnostic::did_you_mean;
+use crate::intents::Bot;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PolicyConfig {
+    /// Negative-sentiment score at or above which a message escalates.
+    pub negative_sentiment: f32,
+    /// Positive score at or above which a public mention with no actionable intent is liked.
+    pub positive_like: f32,
+    /// Skill for escalations with no intent skill (unsure, out of scope, negative).
+    pub fallback_skill: String,
+    /// Skill for private messages the bot escalates because it is unsure.
+    pub private_skill: String,
+    /// Escalations to these skills are complaints: High, Urgent when also negative.
+    pub complaint_skills: Vec<String>,
+    /// Overrides by channel name.
+    pub channels: BTreeMap<String, ChannelRules>,
+}
+
+impl Default for PolicyConfig {
+    fn default() -> Self {
+        Self {
+            negative_sentiment: 0.70,
+            positive_like: 0.70,
+            fallback_skill: "general".into(),
+            private_skill: "private_messages".into(),
+            complaint_skills: vec!["complaints".into()],
+            channels: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[policy.channels.<name>]`: how one channel differs from the defaults.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelRules {
+    /// Force every reply on this channel public or private.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reply_visibility: Option<Visibility>,
+    /// These intents answer in private on this channel.
+    pub private_intents: Vec<String>,
+    /// Like positive public mentions that have no actionable intent (default true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub like_positive: Option<bool>,
+    /// Also repost public messages with these intents.
+    pub repost_intents: Vec<String>,
+    /// Observe only: store and classify, never act; escalations still happen.
+    pub silent: bool,
+}
+
+impl ChannelRules {
+    pub fn likes_positive(&self) -> bool {
+        self.like_positive.unwrap_or(true)
+    }
+}
+
+/// Problems found in `[policy]`, one per line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", problems.join("\n"))]
+pub struct PolicyError {
+    pub problems: Vec<String>,
+}
+
+impl PolicyConfig {
+    /// The rules for `channel` (the defaults when it has none).
+    pub fn channel(&self, channel: &str) -> &ChannelRules {
+        static DEFAULT: ChannelRules = ChannelRules {
+            reply_visibility: None,
+            private_intents: Vec::new(),
+            like_positive: None,
+            repost_intents: Vec::new(),
+            silent: false,
+        };
+        self.channels.get(channel).unwrap_or(&DEFAULT)
+    }
+
+    pub fn is_complaint(&self, skill: &str) -> bool {
+        self.complaint_skills.iter().any(|s| s == skill)
+    }
+
+    /// Checks the thresholds, that skills are known to the bot (when `config.yml` lists
+    /// skills) and that intents named in channel rules exist.
+    pub fn validate(&self, bot: &Bot) -> Result<(), PolicyError> {
+        let mut problems = Vec::new();
+        for (name, value) in [
+            ("negative_sentiment", self.negative_sentiment),
+            ("positive_like", self.positive_like),
+        ] {
+            if !(0.0..=1.0).contains(&value) {
+                problems.push(format!(
+                    "policy.{name}: {value} is not a score; use a number from 0 to 1, e.g. 0.7"
+                ));
+            }
+        }
+        let skills: Vec<&str> = bot.settings.skills.iter().map(String::as_str).collect();
+        let mut check_skill = |path: String, skill: &str| {
+            if !skills.is_empty() && !skills.contains(&skill) {
+                let hint = match did_you_mean(skill, &skills) {
+                    Some(s) => format!("did you mean \"{s}\"?"),
+                    None => format!("skills in config.yml: {}", skills.join(", ")),
+                };
+                problems.push(format!("{path}: unknown skill \"{skill}\"; {hint}"));
+            }
+        };
+        check_skill("policy.fallback_skill".into(), &self.fallback_skill);
+        check_skill("policy.private_skill".into(), &self.private_skill);
+        for (i, skill) in self.complaint_skills.iter().enumerate() {
+            check_skill(format!("policy.complaint_skills[{i}]"), skill);
+        }
+        let intents: Vec<&str> = bot.intents.iter().map(|i| i.name.as_str()).collect();
+        for (channel, rules) in &self.channels {
+            for (field, names) in [
+                ("private_intents", &rules.private_intents),
+                ("repost_intents", &rules.repost_intents),
+            ] {
+                for (i, name) in names.iter().enumerate() {
+                    if !intents.contains(&name.as_str()) {
+                        let hint = did_you_mean(name, &intents)
+                            .map(|s| format!("; did you mean \"{s}\"?"))
+                            .unwrap_or_default();
+                        problems.push(format!(
+                            "policy.channels.{channel}.{field}[{i}]: no intent is named \"{name}\"{hint}"
+                        ));
+                    }
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(PolicyError { problems })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::intents::{Action, Intent, Settings};
+
+    fn bot() -> Bot {
+        let intent = |name: &str| Intent {
+            name: name.into(),
+            description: None,
+            action: Action::Answer,
+            skill: None,
+            threshold: None,
+            examples: Vec::new(),
+            responses: Default::default(),
+            location: Default::default(),
+        };
+        Bot {
+            settings: Settings {
+                skills: vec![
+                    "general".into(),
+                    "private_messages".into(),
+                    "complaints".into(),
+                ],
+                ..Settings::default()
+            },
+            intents: vec![intent("order_status"), intent("opening_hours")],
+        }
+    }
+
+    #[test]
+    fn the_defaults_are_valid_for_a_bot_with_the_default_skills() {
+        assert_eq!(PolicyConfig::default().validate(&bot()), Ok(()));
+    }
+
+    #[test]
+    fn the_policy_table_parses_with_channel_rules() {
+        let config: PolicyConfig = toml::from_str(
+            r#"negative_sentiment = 0.8
+[channels.x]
+reply_visibility = "private"
+like_positive = false
+[channels.facebook]
+private_intents = ["order_status"]
+repost_intents = ["opening_hours"]
+silent = true
+"#,
+        )
+        .unwrap();
+        assert_eq!(config.negative_sentiment, 0.8);
+        assert_eq!(config.positive_like, 0.7);
+        assert_eq!(
+            config.channel("x").reply_visibility,
+            Some(Visibility::Private)
+        );
+        assert!(!config.channel("x").likes_positive());
+        assert!(config.channel("telegram").likes_positive());
+        assert!(config.channel("facebook").silent);
+        assert_eq!(config.validate(&bot()), Ok(()));
+        assert!(toml::from_str::<PolicyConfig>("negative = 0.8").is_err());
+        assert!(toml::from_str::<PolicyConfig>("[channels.x]\nsilently = true").is_err());
+    }
+
+    #[test]
+    fn unknown_skills_and_intents_are_reported_with_a_hint() {
+        let mut config = PolicyConfig {
+            fallback_skill: "generl".into(),
+            positive_like: 1.5,
+            ..PolicyConfig::default()
+        };
+        config.channels.insert(
+            "x".into(),
+            ChannelRules {
+                private_intents: vec!["order_statsu".into()],
+                ..ChannelRules::default()
+            },
+        );
+        let err = config.validate(&bot()).unwrap_err();
+        assert_eq!(
+            err.problems,
+            vec![
+                "policy.positive_like: 1.5 is not a score; use a number from 0 to 1, e.g. 0.7",
+                "policy.fallback_skill: unknown skill \"generl\"; did you mean \"general\"?",
+                "policy.channels.x.private_intents[0]: no intent is named \"order_statsu\"; did you mean \"order_status\"?",
+            ]
+        );
+    }
+
+    #[test]
+    fn skills_are_free_when_the_bot_lists_none() {
+        let mut bot = bot();
+        bot.settings.skills.clear();
+        let config = PolicyConfig {
+            fallback_skill: "anything".into(),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(config.validate(&bot), Ok(()));
+    }
+}

@@ -1,0 +1,224 @@
+//! Startup: build the application from settings (store, migrations, engine, channels, HTTP),
+//! start the background workers, and run until SIGTERM/Ctrl-C with a graceful drain.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::channels::api::ApiChannel;
+use crate::channels::{webchat::Webchat, Channels};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Secret, Settings};
+use crate::engine::{Brain, Engine};
+use crate::http::{self, AppState};
+use crate::inbox::Intake;
+use crate::policy::Calendar;
+use crate::store::{Store, StoreOptions};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("calendar: {0}")]
+    Calendar(String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(String, std::io::Error),
+    #[error("API token file {0}: {1}")]
+    Token(String, std::io::Error),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// How to build: the clock, and whether to load the model in the background.
+pub struct BuildOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Load and train the model from `settings.nlu` (false: the caller installs a brain).
+    pub load_brain: bool,
+    /// Start the background workers (false: tests drive them with `drain`).
+    pub workers: bool,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        Self { clock: Arc::new(SystemClock), load_brain: true, workers: true }
+    }
+}
+
+pub struct Application {
+    listener: TcpListener,
+    pub engine: Arc<Engine>,
+    pub state: AppState,
+    shutdown: watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Connect and migrate the store named in the settings.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
+    let store = Store::connect(
+        settings.database.url.expose(),
+        &StoreOptions {
+            max_connections: settings.database.max_connections,
+            acquire_timeout: Duration::from_secs(settings.database.acquire_timeout_secs),
+        },
+    )
+    .await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The engine without HTTP: store, calendar, channels (the shell and `serve` share it).
+pub async fn build_engine(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Result<Arc<Engine>, StartupError> {
+    let store = open_store(&settings).await?;
+    let calendar = Calendar::new(settings.calendar.clone()).map_err(|e| StartupError::Calendar(e.to_string()))?;
+    let mut channels = Channels::default();
+    if settings.channels.webchat.enabled {
+        channels.insert(Arc::new(Webchat));
+    }
+    let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
+    for api in &settings.channels.api {
+        channels.insert(Arc::new(ApiChannel::new(api.clone(), timeout)));
+    }
+    Ok(Arc::new(Engine::new(store, settings, calendar, channels, clock)))
+}
+
+impl Application {
+    pub async fn build(settings: Settings, opts: BuildOptions) -> Result<Self, StartupError> {
+        let settings = Arc::new(settings);
+        let listen = settings.server.listen.clone();
+        let listener = TcpListener::bind(&listen).await.map_err(|e| StartupError::Listen(listen, e))?;
+        let engine = build_engine(settings.clone(), opts.clock.clone()).await?;
+        let api_token = api_token(&settings)?;
+        let mut inbound = BTreeMap::new();
+        let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
+        for api in &settings.channels.api {
+            inbound.insert(api.name.clone(), Arc::new(ApiChannel::new(api.clone(), timeout)));
+        }
+        let intake = Intake::start(
+            engine.store.clone(),
+            opts.clock.clone(),
+            settings.pipeline.intake_batch,
+            engine.wake.pipeline.clone(),
+        );
+        let state = AppState { engine: engine.clone(), intake, api_token, inbound: Arc::new(inbound) };
+        let (shutdown, _) = watch::channel(false);
+        let mut app = Self { listener, engine, state, shutdown, workers: Vec::new() };
+        if opts.load_brain {
+            app.spawn_brain_loader();
+        }
+        if opts.workers {
+            app.workers = crate::workers::spawn(app.engine.clone(), app.shutdown.subscribe());
+        }
+        Ok(app)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    fn spawn_brain_loader(&self) {
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            match Brain::load(&engine.settings.nlu) {
+                Ok(brain) => {
+                    tracing::info!(intents = brain.bot.intents.len(), secs = started.elapsed().as_secs_f32(), "model ready");
+                    engine.set_brain(brain);
+                }
+                // /ready stays 503 and says why in the log; the inbox keeps every message.
+                Err(e) => tracing::error!(error = %e, "cannot load the bot; /ready stays 503"),
+            }
+        });
+    }
+
+    /// Serve until SIGTERM or Ctrl-C, then stop taking requests and let workers finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let grace = Duration::from_secs(self.engine.settings.server.shutdown_grace_secs);
+        let router = http::router(self.state.clone());
+        let shutdown = self.shutdown.clone();
+        let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+            signal().await;
+            tracing::info!("shutting down: finishing in-flight work");
+            let _ = shutdown.send(true);
+        });
+        serve.await?;
+        let _ = self.shutdown.send(true);
+        for w in self.workers {
+            if tokio::time::timeout(grace, w).await.is_err() {
+                tracing::warn!("a worker did not finish within the grace period");
+            }
+        }
+        Ok(())
+    }
+
+    /// Serve in the background (tests): returns the shutdown sender.
+    pub fn spawn(self) -> watch::Sender<bool> {
+        let router = http::router(self.state.clone());
+        let tx = self.shutdown.clone();
+        let mut rx = self.shutdown.subscribe();
+        tokio::spawn(async move {
+            let _ = axum::serve(self.listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = rx.wait_for(|v| *v).await;
+                })
+                .await;
+        });
+        tx
+    }
+}
+
+async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The configured token, or one generated once into the token file (mode 600, never logged).
+fn api_token(settings: &Settings) -> Result<Secret, StartupError> {
+    if let Some(t) = &settings.server.api_token {
+        if t.expose().len() < 16 {
+            return Err(StartupError::Config("server.api_token must be at least 16 characters".into()));
+        }
+        return Ok(t.clone());
+    }
+    let path = &settings.server.api_token_file;
+    let err = |e| StartupError::Token(path.display().to_string(), e);
+    if let Ok(t) = std::fs::read_to_string(path) {
+        if !t.trim().is_empty() {
+            return Ok(Secret::new(t.trim()));
+        }
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(err)?;
+    }
+    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    write_private(path, &token).map_err(err)?;
+    tracing::warn!(file = %path.display(), "generated an API token; read it from this file");
+    Ok(Secret::new(token))
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    o.open(path)?.write_all(text.as_bytes())
+}
