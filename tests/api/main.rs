@@ -1,0 +1,12 @@
+//! The service over real HTTP on port 0, with a fresh database per test (SQLite and PostgreSQL),
+//! the real model, simulated platforms (wiremock) and workers drained, never slept on.
+
+mod helpers;
+
+mod calendar;
+mod contacts;
+mod events;
+mod intake;
+mod openapi;
+mod outbox;
+mod pipeline;
