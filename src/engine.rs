@@ -58,7 +58,9 @@ impl Engine {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(settings.outbox.send_timeout_secs))
+            .timeout(std::time::Duration::from_secs(
+                settings.outbox.send_timeout_secs,
+            ))
             .user_agent(concat!("hearken/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_default();
@@ -96,13 +98,21 @@ impl Engine {
         let message = emergency
             .filter(|s| s.on)
             .map(|s| s.message.unwrap_or_default());
-        Ok(self.calendar.status_at(self.clock.now(), message.as_deref()))
+        Ok(self
+            .calendar
+            .status_at(self.clock.now(), message.as_deref()))
     }
 
     pub fn pause_channel(&self, channel: &str, until_ms: i64) {
         let mut p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
         let entry = p.entry(channel.to_string()).or_insert(0);
         *entry = (*entry).max(until_ms);
+    }
+
+    pub fn paused_until(&self, channel: &str) -> Option<i64> {
+        let now = self.clock.now_ms();
+        let p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        p.get(channel).copied().filter(|until| *until > now)
     }
 
     pub fn paused_channels(&self) -> Vec<String> {
@@ -177,7 +187,10 @@ impl Brain {
         sentiment_head: &std::path::Path,
     ) -> Result<Self, BrainError> {
         let sentiment = if sentiment_head.exists() {
-            Some(crate::nlu::sentiment::SentimentHead::load(sentiment_head, encoder.dim())?)
+            Some(crate::nlu::sentiment::SentimentHead::load(
+                sentiment_head,
+                encoder.dim(),
+            )?)
         } else {
             tracing::warn!(path = %sentiment_head.display(), "no sentiment head; sentiment is left out");
             None

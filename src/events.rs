@@ -89,7 +89,13 @@ pub async fn dispatch_once(engine: &Engine) -> Result<usize, String> {
     let mut queued = false;
     for e in &events {
         let env = envelope(e);
-        for sub in engine.settings.events.webhooks.iter().filter(|s| wants(s, &e.kind)) {
+        for sub in engine
+            .settings
+            .events
+            .webhooks
+            .iter()
+            .filter(|s| wants(s, &e.kind))
+        {
             let key = format!("evt:{}:{}", e.uuid, sub.name);
             let payload = json!({ "subscriber": sub.name, "event": env }).to_string();
             let channel = format!("webhook:{}", sub.name);
@@ -171,14 +177,19 @@ pub async fn deliver_webhook(
         .webhooks
         .iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| SendError::Permanent(format!("webhook subscriber {name} is no longer configured")))?;
+        .ok_or_else(|| {
+            SendError::Permanent(format!("webhook subscriber {name} is no longer configured"))
+        })?;
     let body = payload["event"].to_string();
     let now = engine.clock.now();
     let resp = engine
         .http
         .post(&sub.url)
         .header("content-type", "application/json")
-        .header("x-hearken-event", payload["event"]["kind"].as_str().unwrap_or_default())
+        .header(
+            "x-hearken-event",
+            payload["event"]["kind"].as_str().unwrap_or_default(),
+        )
         .header("x-hearken-delivery", delivery_id)
         .header(
             signature::HEADER,

@@ -41,7 +41,8 @@ pub async fn run_once(engine: &Engine) -> Result<usize, PipelineError> {
             Ok(ev) => parsed.push((row, ev)),
             Err(e) => {
                 tracing::error!(inbox_id = row.id, error = %e, "unreadable inbox row");
-                inbox::release_failed(&engine.store, row.id, &format!("unreadable: {e}"), true).await?;
+                inbox::release_failed(&engine.store, row.id, &format!("unreadable: {e}"), true)
+                    .await?;
             }
         }
     }
@@ -97,8 +98,14 @@ async fn apply(
 ) -> Result<i64, PipelineError> {
     let now = engine.clock.now_ms();
     let mut tx = engine.store.begin().await?;
-    let (identity, new_contact) =
-        contacts::resolve(&mut tx, &ev.channel, &ev.author.handle, ev.author.name.as_deref(), now).await?;
+    let (identity, new_contact) = contacts::resolve(
+        &mut tx,
+        &ev.channel,
+        &ev.author.handle,
+        ev.author.name.as_deref(),
+        now,
+    )
+    .await?;
     if new_contact {
         events::record(&mut tx, kind::CONTACT_CREATED, None,
             json!({"contact_id": identity.contact_id, "channel": ev.channel, "handle": ev.author.handle}), now).await?;
@@ -127,8 +134,14 @@ async fn apply(
     if conv.owner == Owner::Resolved.as_str() {
         let reason = "the customer wrote again after resolution";
         convs::transition(&mut tx, conv.id, Owner::Bot.as_str(), "system", reason, now).await?;
-        events::record(&mut tx, kind::CONVERSATION_OWNER_CHANGED, Some(conv.id),
-            json!({"from": "resolved", "to": "bot", "actor": "system", "reason": reason}), now).await?;
+        events::record(
+            &mut tx,
+            kind::CONVERSATION_OWNER_CHANGED,
+            Some(conv.id),
+            json!({"from": "resolved", "to": "bot", "actor": "system", "reason": reason}),
+            now,
+        )
+        .await?;
         conv.owner = Owner::Bot.as_str().into();
     }
     let analysis_json = serde_json::to_value(analysis).unwrap_or_default();
@@ -148,10 +161,17 @@ async fn apply(
         now,
     )
     .await?;
-    events::record(&mut tx, kind::MESSAGE_RECEIVED, Some(conv.id), json!({
-        "message_id": message_id, "channel": ev.channel, "visibility": ev.visibility,
-        "contact_id": identity.contact_id, "author": ev.author, "text": ev.text,
-    }), now).await?;
+    events::record(
+        &mut tx,
+        kind::MESSAGE_RECEIVED,
+        Some(conv.id),
+        json!({
+            "message_id": message_id, "channel": ev.channel, "visibility": ev.visibility,
+            "contact_id": identity.contact_id, "author": ev.author, "text": ev.text,
+        }),
+        now,
+    )
+    .await?;
     events::record(&mut tx, kind::MESSAGE_CLASSIFIED, Some(conv.id), json!({
         "message_id": message_id, "intent": analysis.intent.name, "confidence": analysis.intent.confidence,
         "verdict": analysis.intent.verdict, "out_of_scope": analysis.out_of_scope, "sentiment": analysis.sentiment,
@@ -174,7 +194,13 @@ async fn apply(
         variant_seed: message_id as u64,
     };
     let decisions = policy::decide(&situation, &engine.settings.policy);
-    let ctx = Ctx { engine, ev, conv: &conv, message_id, now };
+    let ctx = Ctx {
+        engine,
+        ev,
+        conv: &conv,
+        message_id,
+        now,
+    };
     for (i, d) in decisions.iter().enumerate() {
         apply_decision(&mut tx, &ctx, i, d).await?;
     }
@@ -183,9 +209,17 @@ async fn apply(
     Ok(conv.id)
 }
 
-fn template_fields(brain: &Brain, ev: &InboundEvent, conv: &Conversation) -> BTreeMap<String, String> {
+fn template_fields(
+    brain: &Brain,
+    ev: &InboundEvent,
+    conv: &Conversation,
+) -> BTreeMap<String, String> {
     // A web chat visitor's handle is a random session id: greet them as "there" instead.
-    let fallback = if ev.channel == crate::channels::webchat::NAME { "there".to_string() } else { ev.author.handle.clone() };
+    let fallback = if ev.channel == crate::channels::webchat::NAME {
+        "there".to_string()
+    } else {
+        ev.author.handle.clone()
+    };
     let name = ev.author.name.clone().unwrap_or(fallback);
     let first = name.split_whitespace().next().unwrap_or(&name).to_string();
     let mut f = BTreeMap::new();
@@ -193,7 +227,15 @@ fn template_fields(brain: &Brain, ev: &InboundEvent, conv: &Conversation) -> BTr
     f.insert("first_name".into(), first);
     f.insert("handle".into(), ev.author.handle.clone());
     f.insert("channel".into(), ev.channel.clone());
-    f.insert("brand".into(), brain.bot.settings.brand.clone().unwrap_or_else(|| brain.bot.settings.bot.clone()));
+    f.insert(
+        "brand".into(),
+        brain
+            .bot
+            .settings
+            .brand
+            .clone()
+            .unwrap_or_else(|| brain.bot.settings.bot.clone()),
+    );
     if let Some(url) = &conv.ticket_url {
         f.insert("ticket_url".into(), url.clone());
     }
@@ -228,42 +270,117 @@ impl Ctx<'_> {
             OutboundKind::Like => "like",
             OutboundKind::Repost => "repost",
         };
-        outbox::enqueue(tx, &outbox::NewAction {
-            idempotency_key: &self.key(i),
-            conversation_id: Some(self.conv.id),
-            channel: &self.ev.channel,
-            kind: kind_name,
-            payload: &payload,
-            deadline_ms: self.deadline(),
-        }, self.now).await?;
+        outbox::enqueue(
+            tx,
+            &outbox::NewAction {
+                idempotency_key: &self.key(i),
+                conversation_id: Some(self.conv.id),
+                channel: &self.ev.channel,
+                kind: kind_name,
+                payload: &payload,
+                deadline_ms: self.deadline(),
+            },
+            self.now,
+        )
+        .await?;
         Ok(())
     }
 }
 
-async fn apply_decision(tx: &mut Tx, c: &Ctx<'_>, i: usize, d: &Decision) -> Result<(), StoreError> {
+async fn apply_decision(
+    tx: &mut Tx,
+    c: &Ctx<'_>,
+    i: usize,
+    d: &Decision,
+) -> Result<(), StoreError> {
     let detail = serde_json::to_value(d).unwrap_or_default();
-    convs::add_decision(tx, c.conv.id, Some(c.message_id), d.action.kind(), &d.reason, &detail.to_string(), c.now).await?;
-    events::record(tx, kind::DECISION_MADE, Some(c.conv.id),
-        json!({"message_id": c.message_id, "decision": detail}), c.now).await?;
+    convs::add_decision(
+        tx,
+        c.conv.id,
+        Some(c.message_id),
+        d.action.kind(),
+        &d.reason,
+        &detail.to_string(),
+        c.now,
+    )
+    .await?;
+    events::record(
+        tx,
+        kind::DECISION_MADE,
+        Some(c.conv.id),
+        json!({"message_id": c.message_id, "decision": detail}),
+        c.now,
+    )
+    .await?;
     match &d.action {
         DecisionAction::Reply { visibility, text } => {
-            c.enqueue(tx, i, OutboundKind::Reply { visibility: *visibility, text: text.clone() }).await?;
+            c.enqueue(
+                tx,
+                i,
+                OutboundKind::Reply {
+                    visibility: *visibility,
+                    text: text.clone(),
+                },
+            )
+            .await?;
         }
-        DecisionAction::Notice { visibility, text, .. } => {
-            c.enqueue(tx, i, OutboundKind::Reply { visibility: *visibility, text: text.clone() }).await?;
+        DecisionAction::Notice {
+            visibility, text, ..
+        } => {
+            c.enqueue(
+                tx,
+                i,
+                OutboundKind::Reply {
+                    visibility: *visibility,
+                    text: text.clone(),
+                },
+            )
+            .await?;
             convs::mark_notice_sent(tx, c.conv.id).await?;
         }
         DecisionAction::Like => c.enqueue(tx, i, OutboundKind::Like).await?,
         DecisionAction::Repost => c.enqueue(tx, i, OutboundKind::Repost).await?,
-        DecisionAction::Escalate { skill, priority, not_before } => {
-            escalate(tx, c.conv.id, &Escalation {
-                skill, priority: *priority as i64, not_before: not_before.map(|t| t.timestamp_millis()), reason: &d.reason,
-            }, c.now).await?;
+        DecisionAction::Escalate {
+            skill,
+            priority,
+            not_before,
+        } => {
+            escalate(
+                tx,
+                c.conv.id,
+                &Escalation {
+                    skill,
+                    priority: *priority as i64,
+                    not_before: not_before.map(|t| t.timestamp_millis()),
+                    reason: &d.reason,
+                },
+                c.now,
+            )
+            .await?;
         }
-        DecisionAction::Ticket { skill, title, reply_visibility, reply_template } => {
-            if matches!(c.engine.settings.tickets, crate::config::TicketSettings::None) {
+        DecisionAction::Ticket {
+            skill,
+            title,
+            reply_visibility,
+            reply_template,
+        } => {
+            if matches!(
+                c.engine.settings.tickets,
+                crate::config::TicketSettings::None
+            ) {
                 let reason = "the intent opens a ticket but no ticket integration is configured";
-                escalate(tx, c.conv.id, &Escalation { skill, priority: policy::Priority::Normal as i64, not_before: None, reason }, c.now).await?;
+                escalate(
+                    tx,
+                    c.conv.id,
+                    &Escalation {
+                        skill,
+                        priority: policy::Priority::Normal as i64,
+                        not_before: None,
+                        reason,
+                    },
+                    c.now,
+                )
+                .await?;
             } else {
                 let payload = json!({
                     "title": title,
@@ -277,14 +394,19 @@ async fn apply_decision(tx: &mut Tx, c: &Ctx<'_>, i: usize, d: &Decision) -> Res
                     "channel": c.ev.channel,
                     "fields": {"name": c.ev.author.name.clone().unwrap_or_else(|| c.ev.author.handle.clone()), "handle": c.ev.author.handle, "channel": c.ev.channel},
                 });
-                outbox::enqueue(tx, &outbox::NewAction {
-                    idempotency_key: &c.key(i),
-                    conversation_id: Some(c.conv.id),
-                    channel: "tickets",
-                    kind: "ticket",
-                    payload: &payload.to_string(),
-                    deadline_ms: c.deadline(),
-                }, c.now).await?;
+                outbox::enqueue(
+                    tx,
+                    &outbox::NewAction {
+                        idempotency_key: &c.key(i),
+                        conversation_id: Some(c.conv.id),
+                        channel: "tickets",
+                        kind: "ticket",
+                        payload: &payload.to_string(),
+                        deadline_ms: c.deadline(),
+                    },
+                    c.now,
+                )
+                .await?;
             }
         }
         DecisionAction::Silence => {}
@@ -302,16 +424,41 @@ pub struct Escalation<'a> {
 }
 
 /// Hand a conversation to the agents' queue (no-op when it is already theirs).
-pub async fn escalate(tx: &mut Tx, conversation_id: i64, e: &Escalation<'_>, now: i64) -> Result<(), StoreError> {
-    let Escalation { skill, priority, not_before, reason } = *e;
+pub async fn escalate(
+    tx: &mut Tx,
+    conversation_id: i64,
+    e: &Escalation<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let Escalation {
+        skill,
+        priority,
+        not_before,
+        reason,
+    } = *e;
     let conv = convs::get_tx(tx, conversation_id).await?;
     if conv.owner != Owner::Bot.as_str() {
         return Ok(());
     }
-    convs::transition(tx, conversation_id, Owner::Queued.as_str(), "bot", reason, now).await?;
+    convs::transition(
+        tx,
+        conversation_id,
+        Owner::Queued.as_str(),
+        "bot",
+        reason,
+        now,
+    )
+    .await?;
     convs::set_routing(tx, conversation_id, skill, priority, not_before).await?;
-    events::record(tx, kind::CONVERSATION_ESCALATED, Some(conversation_id), json!({
-        "skill": skill, "priority": priority, "not_before": not_before, "reason": reason,
-    }), now).await?;
+    events::record(
+        tx,
+        kind::CONVERSATION_ESCALATED,
+        Some(conversation_id),
+        json!({
+            "skill": skill, "priority": priority, "not_before": not_before, "reason": reason,
+        }),
+        now,
+    )
+    .await?;
     Ok(())
 }

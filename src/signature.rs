@@ -36,7 +36,12 @@ pub fn sign(secret: &str, timestamp: i64, body: &[u8]) -> String {
 }
 
 /// Check a header value against the raw body, in constant time.
-pub fn verify(secret: &str, header: Option<&str>, body: &[u8], now_secs: i64) -> Result<(), SignatureError> {
+pub fn verify(
+    secret: &str,
+    header: Option<&str>,
+    body: &[u8],
+    now_secs: i64,
+) -> Result<(), SignatureError> {
     let header = header.ok_or(SignatureError::Missing)?;
     let mut t = None;
     let mut v1 = None;
@@ -65,7 +70,10 @@ mod tests {
     #[test]
     fn a_signed_body_verifies_and_a_changed_one_does_not() {
         let h = sign("s3cret", 1_700_000_000, b"{\"a\":1}");
-        assert_eq!(verify("s3cret", Some(&h), b"{\"a\":1}", 1_700_000_010), Ok(()));
+        assert_eq!(
+            verify("s3cret", Some(&h), b"{\"a\":1}", 1_700_000_010),
+            Ok(())
+        );
         assert_eq!(
             verify("s3cret", Some(&h), b"{\"a\":2}", 1_700_000_010),
             Err(SignatureError::Mismatch)
@@ -79,8 +87,14 @@ mod tests {
     #[test]
     fn old_signatures_and_garbage_are_refused() {
         let h = sign("s", 1_700_000_000, b"x");
-        assert_eq!(verify("s", Some(&h), b"x", 1_700_001_000), Err(SignatureError::Expired));
-        assert_eq!(verify("s", Some("v1=zz"), b"x", 0), Err(SignatureError::Malformed));
+        assert_eq!(
+            verify("s", Some(&h), b"x", 1_700_001_000),
+            Err(SignatureError::Expired)
+        );
+        assert_eq!(
+            verify("s", Some("v1=zz"), b"x", 0),
+            Err(SignatureError::Malformed)
+        );
         assert_eq!(verify("s", None, b"x", 0), Err(SignatureError::Missing));
     }
 }

@@ -43,7 +43,11 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), load_brain: true, workers: true }
+        Self {
+            clock: Arc::new(SystemClock),
+            load_brain: true,
+            workers: true,
+        }
     }
 }
 
@@ -70,9 +74,13 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
 }
 
 /// The engine without HTTP: store, calendar, channels (the shell and `serve` share it).
-pub async fn build_engine(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Result<Arc<Engine>, StartupError> {
+pub async fn build_engine(
+    settings: Arc<Settings>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<Engine>, StartupError> {
     let store = open_store(&settings).await?;
-    let calendar = Calendar::new(settings.calendar.clone()).map_err(|e| StartupError::Calendar(e.to_string()))?;
+    let calendar = Calendar::new(settings.calendar.clone())
+        .map_err(|e| StartupError::Calendar(e.to_string()))?;
     let mut channels = Channels::default();
     if settings.channels.webchat.enabled {
         channels.insert(Arc::new(Webchat));
@@ -81,20 +89,27 @@ pub async fn build_engine(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Res
     for api in &settings.channels.api {
         channels.insert(Arc::new(ApiChannel::new(api.clone(), timeout)));
     }
-    Ok(Arc::new(Engine::new(store, settings, calendar, channels, clock)))
+    Ok(Arc::new(Engine::new(
+        store, settings, calendar, channels, clock,
+    )))
 }
 
 impl Application {
     pub async fn build(settings: Settings, opts: BuildOptions) -> Result<Self, StartupError> {
         let settings = Arc::new(settings);
         let listen = settings.server.listen.clone();
-        let listener = TcpListener::bind(&listen).await.map_err(|e| StartupError::Listen(listen, e))?;
+        let listener = TcpListener::bind(&listen)
+            .await
+            .map_err(|e| StartupError::Listen(listen, e))?;
         let engine = build_engine(settings.clone(), opts.clock.clone()).await?;
         let api_token = api_token(&settings)?;
         let mut inbound = BTreeMap::new();
         let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
         for api in &settings.channels.api {
-            inbound.insert(api.name.clone(), Arc::new(ApiChannel::new(api.clone(), timeout)));
+            inbound.insert(
+                api.name.clone(),
+                Arc::new(ApiChannel::new(api.clone(), timeout)),
+            );
         }
         let intake = Intake::start(
             engine.store.clone(),
@@ -102,9 +117,20 @@ impl Application {
             settings.pipeline.intake_batch,
             engine.wake.pipeline.clone(),
         );
-        let state = AppState { engine: engine.clone(), intake, api_token, inbound: Arc::new(inbound) };
+        let state = AppState {
+            engine: engine.clone(),
+            intake,
+            api_token,
+            inbound: Arc::new(inbound),
+        };
         let (shutdown, _) = watch::channel(false);
-        let mut app = Self { listener, engine, state, shutdown, workers: Vec::new() };
+        let mut app = Self {
+            listener,
+            engine,
+            state,
+            shutdown,
+            workers: Vec::new(),
+        };
         if opts.load_brain {
             app.spawn_brain_loader();
         }
@@ -124,7 +150,11 @@ impl Application {
             let started = std::time::Instant::now();
             match Brain::load(&engine.settings.nlu) {
                 Ok(brain) => {
-                    tracing::info!(intents = brain.bot.intents.len(), secs = started.elapsed().as_secs_f32(), "model ready");
+                    tracing::info!(
+                        intents = brain.bot.intents.len(),
+                        secs = started.elapsed().as_secs_f32(),
+                        "model ready"
+                    );
                     engine.set_brain(brain);
                 }
                 // /ready stays 503 and says why in the log; the inbox keeps every message.
@@ -191,7 +221,9 @@ async fn signal() {
 fn api_token(settings: &Settings) -> Result<Secret, StartupError> {
     if let Some(t) = &settings.server.api_token {
         if t.expose().len() < 16 {
-            return Err(StartupError::Config("server.api_token must be at least 16 characters".into()));
+            return Err(StartupError::Config(
+                "server.api_token must be at least 16 characters".into(),
+            ));
         }
         return Ok(t.clone());
     }
@@ -205,7 +237,11 @@ fn api_token(settings: &Settings) -> Result<Secret, StartupError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(err)?;
     }
-    let token = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let token = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     write_private(path, &token).map_err(err)?;
     tracing::warn!(file = %path.display(), "generated an API token; read it from this file");
     Ok(Secret::new(token))

@@ -9,14 +9,29 @@ use crate::engine::Engine;
 use crate::signature;
 
 /// Open the ticket described by an outbox payload; returns its URL.
-pub async fn open(engine: &Engine, payload: &Value, idempotency_key: &str) -> Result<String, SendError> {
+pub async fn open(
+    engine: &Engine,
+    payload: &Value,
+    idempotency_key: &str,
+) -> Result<String, SendError> {
     let now = engine.clock.now();
     let title = payload["title"].as_str().unwrap_or("Ticket from social");
     let body = payload["body"].as_str().unwrap_or_default();
     match &engine.settings.tickets {
-        TicketSettings::None => Err(SendError::Permanent("no ticket integration configured".into())),
-        TicketSettings::Github { api_url, owner, repo, token, labels } => {
-            let url = format!("{}/repos/{owner}/{repo}/issues", api_url.trim_end_matches('/'));
+        TicketSettings::None => Err(SendError::Permanent(
+            "no ticket integration configured".into(),
+        )),
+        TicketSettings::Github {
+            api_url,
+            owner,
+            repo,
+            token,
+            labels,
+        } => {
+            let url = format!(
+                "{}/repos/{owner}/{repo}/issues",
+                api_url.trim_end_matches('/')
+            );
             let resp = engine
                 .http
                 .post(url)
@@ -42,7 +57,10 @@ pub async fn open(engine: &Engine, payload: &Value, idempotency_key: &str) -> Re
                 .post(url)
                 .header("content-type", "application/json")
                 .header("idempotency-key", idempotency_key)
-                .header(signature::HEADER, signature::sign(secret.expose(), now.timestamp(), body.as_bytes()))
+                .header(
+                    signature::HEADER,
+                    signature::sign(secret.expose(), now.timestamp(), body.as_bytes()),
+                )
                 .body(body)
                 .send()
                 .await

@@ -9,32 +9,58 @@ use tokio::sync::{watch, Notify};
 
 use crate::engine::Engine;
 
-pub fn spawn(engine: Arc<Engine>, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::JoinHandle<()>> {
+pub fn spawn(
+    engine: Arc<Engine>,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = Vec::new();
     if engine.settings.pipeline.enabled {
         let e = engine.clone();
-        handles.push(tokio::spawn(run_loop("pipeline", e.wake.pipeline.clone(), shutdown.clone(), move || {
-            let e = e.clone();
-            async move { crate::pipeline::run_once(&e).await.map_err(|x| x.to_string()) }
-        })));
+        handles.push(tokio::spawn(run_loop(
+            "pipeline",
+            e.wake.pipeline.clone(),
+            shutdown.clone(),
+            move || {
+                let e = e.clone();
+                async move {
+                    crate::pipeline::run_once(&e)
+                        .await
+                        .map_err(|x| x.to_string())
+                }
+            },
+        )));
     }
     if engine.settings.outbox.enabled {
         let e = engine.clone();
-        handles.push(tokio::spawn(run_loop("outbox", e.wake.outbox.clone(), shutdown.clone(), move || {
-            let e = e.clone();
-            async move { crate::outbox::run_once(&e).await.map_err(|x| x.to_string()) }
-        })));
+        handles.push(tokio::spawn(run_loop(
+            "outbox",
+            e.wake.outbox.clone(),
+            shutdown.clone(),
+            move || {
+                let e = e.clone();
+                async move { crate::outbox::run_once(&e).await.map_err(|x| x.to_string()) }
+            },
+        )));
         let e = engine.clone();
-        handles.push(tokio::spawn(run_loop("events", e.wake.events.clone(), shutdown, move || {
-            let e = e.clone();
-            async move { crate::events::dispatch_once(&e).await }
-        })));
+        handles.push(tokio::spawn(run_loop(
+            "events",
+            e.wake.events.clone(),
+            shutdown,
+            move || {
+                let e = e.clone();
+                async move { crate::events::dispatch_once(&e).await }
+            },
+        )));
     }
     handles
 }
 
-async fn run_loop<F, Fut>(name: &'static str, wake: Arc<Notify>, mut shutdown: watch::Receiver<bool>, pass: F)
-where
+async fn run_loop<F, Fut>(
+    name: &'static str,
+    wake: Arc<Notify>,
+    mut shutdown: watch::Receiver<bool>,
+    pass: F,
+) where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<usize, String>>,
 {
@@ -67,9 +93,13 @@ where
 /// Run pipeline, event and outbox passes until a full round does nothing.
 pub async fn drain(engine: &Engine) -> Result<(), String> {
     loop {
-        let p = crate::pipeline::run_once(engine).await.map_err(|e| e.to_string())?;
+        let p = crate::pipeline::run_once(engine)
+            .await
+            .map_err(|e| e.to_string())?;
         let e = crate::events::dispatch_once(engine).await?;
-        let o = crate::outbox::run_once(engine).await.map_err(|e| e.to_string())?;
+        let o = crate::outbox::run_once(engine)
+            .await
+            .map_err(|e| e.to_string())?;
         if p + e + o == 0 {
             return Ok(());
         }

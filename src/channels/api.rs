@@ -5,7 +5,9 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use std::time::Duration;
 
-use super::{classify_response, transport_error, Author, Channel, InboundEvent, Outbound, SendError, Sent};
+use super::{
+    classify_response, transport_error, Author, Channel, InboundEvent, Outbound, SendError, Sent,
+};
 use crate::config::Secret;
 use crate::policy::Visibility;
 use crate::signature;
@@ -63,7 +65,12 @@ impl ApiChannel {
         body: &[u8],
         now_secs: i64,
     ) -> Result<InboundEvent, InboundError> {
-        signature::verify(self.settings.secret.expose(), signature_header, body, now_secs)?;
+        signature::verify(
+            self.settings.secret.expose(),
+            signature_header,
+            body,
+            now_secs,
+        )?;
         let m: ApiInbound =
             serde_json::from_slice(body).map_err(|e| InboundError::Malformed(e.to_string()))?;
         if m.text.trim().is_empty() {
@@ -91,7 +98,11 @@ impl Channel for ApiChannel {
         &self.settings.name
     }
 
-    fn send<'a>(&'a self, action: &'a Outbound, key: &'a str) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(
+        &'a self,
+        action: &'a Outbound,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(async move {
             let body = serde_json::json!({ "idempotency_key": key, "action": action }).to_string();
             let now = chrono::Utc::now();
@@ -102,7 +113,11 @@ impl Channel for ApiChannel {
                 .header("idempotency-key", key)
                 .header(
                     signature::HEADER,
-                    signature::sign(self.settings.secret.expose(), now.timestamp(), body.as_bytes()),
+                    signature::sign(
+                        self.settings.secret.expose(),
+                        now.timestamp(),
+                        body.as_bytes(),
+                    ),
                 )
                 .body(body)
                 .send()
@@ -110,7 +125,11 @@ impl Channel for ApiChannel {
                 .map_err(transport_error)?;
             let json = classify_response(resp, now.timestamp_millis()).await?;
             Ok(Sent {
-                external_id: json.get("id").map(|v| v.as_str().map(String::from).unwrap_or_else(|| v.to_string())),
+                external_id: json.get("id").map(|v| {
+                    v.as_str()
+                        .map(String::from)
+                        .unwrap_or_else(|| v.to_string())
+                }),
             })
         })
     }

@@ -39,7 +39,10 @@ pub struct Author {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OutboundKind {
-    Reply { visibility: Visibility, text: String },
+    Reply {
+        visibility: Visibility,
+        text: String,
+    },
     Like,
     Repost,
 }
@@ -68,9 +71,9 @@ pub enum SendError {
     /// Worth retrying: a timeout, a 5xx, a connection error.
     #[error("{0}")]
     Retryable(String),
-    /// The platform said 429; do not send on this channel before `retry_after_ms` (unix ms).
-    #[error("rate limited until {retry_at_ms}")]
-    RateLimited { retry_at_ms: i64, reason: String },
+    /// The platform said 429; do not send on this channel for `retry_after_ms`.
+    #[error("rate limited for {retry_after_ms} ms: {reason}")]
+    RateLimited { retry_after_ms: i64, reason: String },
     /// Retrying will not help (4xx other than 429): dead-letter at once.
     #[error("{0}")]
     Permanent(String),
@@ -105,8 +108,9 @@ impl Channels {
     }
 }
 
-/// Parse a platform's `Retry-After` / rate-limit reset headers into an absolute time (unix ms).
-pub fn retry_at_from_headers(headers: &reqwest::header::HeaderMap, now_ms: i64) -> i64 {
+/// Parse a platform's `Retry-After` / rate-limit reset headers into a delay (ms). `now_ms` is
+/// the wall clock, against which platforms state their reset times.
+pub fn retry_after_from_headers(headers: &reqwest::header::HeaderMap, now_ms: i64) -> i64 {
     let get = |name: &str| {
         headers
             .get(name)
@@ -114,22 +118,25 @@ pub fn retry_at_from_headers(headers: &reqwest::header::HeaderMap, now_ms: i64) 
             .and_then(|v| v.trim().parse::<f64>().ok())
     };
     if let Some(secs) = get("retry-after") {
-        return now_ms + (secs * 1000.0) as i64;
+        return (secs * 1000.0) as i64;
     }
     // X and GitHub: x-rate-limit-reset / x-ratelimit-reset, epoch seconds.
     if let Some(epoch) = get("x-rate-limit-reset").or_else(|| get("x-ratelimit-reset")) {
-        return (epoch * 1000.0) as i64;
+        return ((epoch * 1000.0) as i64 - now_ms).max(1000);
     }
-    now_ms + 60_000
+    60_000
 }
 
 /// Map an HTTP answer to the send outcome every adapter shares.
-pub async fn classify_response(resp: reqwest::Response, now_ms: i64) -> Result<serde_json::Value, SendError> {
+pub async fn classify_response(
+    resp: reqwest::Response,
+    now_ms: i64,
+) -> Result<serde_json::Value, SendError> {
     let status = resp.status();
     if status.as_u16() == 429 {
-        let retry_at_ms = retry_at_from_headers(resp.headers(), now_ms);
+        let retry_after_ms = retry_after_from_headers(resp.headers(), now_ms);
         return Err(SendError::RateLimited {
-            retry_at_ms,
+            retry_after_ms,
             reason: "429 Too Many Requests".into(),
         });
     }

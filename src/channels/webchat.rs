@@ -14,7 +14,11 @@ impl Channel for Webchat {
         NAME
     }
 
-    fn send<'a>(&'a self, _action: &'a Outbound, key: &'a str) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(
+        &'a self,
+        _action: &'a Outbound,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
         // The outbox writes the reply into the transcript when this returns; the browser reads it.
         Box::pin(async move {
             Ok(Sent {

@@ -58,24 +58,36 @@ pub fn migrate(args: &ServiceArgs) -> anyhow::Result<i32> {
 pub fn emergency(args: &ServiceArgs, action: &EmergencyAction) -> anyhow::Result<i32> {
     let settings = std::sync::Arc::new(settings(args)?);
     runtime()?.block_on(async move {
-        let engine = startup::build_engine(settings, std::sync::Arc::new(crate::clock::SystemClock))
-            .await
-            .context("opening the store")?;
+        let engine =
+            startup::build_engine(settings, std::sync::Arc::new(crate::clock::SystemClock))
+                .await
+                .context("opening the store")?;
         let s = match action {
             EmergencyAction::On { message, actor } => {
                 Some(crate::http::calendar::set(&engine, true, message.clone(), actor).await?)
             }
-            EmergencyAction::Off { actor } => Some(crate::http::calendar::set(&engine, false, None, actor).await?),
-            EmergencyAction::Status => crate::store::switches::get(&engine.store, crate::store::switches::EMERGENCY).await?,
+            EmergencyAction::Off { actor } => {
+                Some(crate::http::calendar::set(&engine, false, None, actor).await?)
+            }
+            EmergencyAction::Status => {
+                crate::store::switches::get(&engine.store, crate::store::switches::EMERGENCY)
+                    .await?
+            }
         };
         match s {
             Some(s) if s.on => println!(
                 "emergency: ON since {} by {}: {}",
                 crate::store::from_millis(s.changed_at).to_rfc3339(),
                 s.actor,
-                s.message.as_deref().unwrap_or(&engine.settings.calendar.emergency.message)
+                s.message
+                    .as_deref()
+                    .unwrap_or(&engine.settings.calendar.emergency.message)
             ),
-            Some(s) => println!("emergency: off (changed {} by {})", crate::store::from_millis(s.changed_at).to_rfc3339(), s.actor),
+            Some(s) => println!(
+                "emergency: off (changed {} by {})",
+                crate::store::from_millis(s.changed_at).to_rfc3339(),
+                s.actor
+            ),
             None => println!("emergency: off (never switched)"),
         }
         anyhow::Ok(0)

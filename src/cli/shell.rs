@@ -21,10 +21,16 @@ impl Channel for Terminal {
     fn name(&self) -> &str {
         "shell"
     }
-    fn send<'a>(&'a self, a: &'a Outbound, _key: &'a str) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(
+        &'a self,
+        a: &'a Outbound,
+        _key: &'a str,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(async move {
             match &a.kind {
-                OutboundKind::Reply { visibility, text } => println!("  bot ({}): {text}", visibility.as_str()),
+                OutboundKind::Reply { visibility, text } => {
+                    println!("  bot ({}): {text}", visibility.as_str())
+                }
                 OutboundKind::Like => println!("  bot: (likes the message)"),
                 OutboundKind::Repost => println!("  bot: (reposts the message)"),
             }
@@ -41,7 +47,10 @@ pub fn run(args: &ServiceArgs) -> anyhow::Result<i32> {
     let rt = super::serve::runtime()?;
     rt.block_on(async move {
         let settings = Arc::new(settings);
-        eprintln!("loading the model and training on {} ...", settings.nlu.intents_dir.display());
+        eprintln!(
+            "loading the model and training on {} ...",
+            settings.nlu.intents_dir.display()
+        );
         let nlu = settings.nlu.clone();
         let brain = tokio::task::spawn_blocking(move || Brain::load(&nlu)).await??;
         let store = crate::startup::open_store(&settings).await?;
@@ -78,15 +87,29 @@ async fn turn(engine: &Engine, session: &str, text: &str, after: i64) -> anyhow:
         visibility: Visibility::Private,
         thread_id: session.into(),
         message_id: uuid::Uuid::new_v4().to_string(),
-        author: Author { handle: format!("shell-{}", &session[..8]), name: Some("You".into()) },
+        author: Author {
+            handle: format!("shell-{}", &session[..8]),
+            name: Some("You".into()),
+        },
         text: text.into(),
     };
     let json = serde_json::to_string(&event)?;
-    inbox::insert_batch(&engine.store, &[inbox::NewInbound { channel: "shell", event_id: &event.event_id, event_json: &json }], engine.clock.now_ms()).await?;
+    inbox::insert_batch(
+        &engine.store,
+        &[inbox::NewInbound {
+            channel: "shell",
+            event_id: &event.event_id,
+            event_json: &json,
+        }],
+        engine.clock.now_ms(),
+    )
+    .await?;
     let pipeline = crate::pipeline::run_once(engine).await?;
     anyhow::ensure!(pipeline > 0, "the message was not processed");
     let mut tx = engine.store.begin().await?;
-    let conv = conversations::latest_for_thread(&mut tx, "shell", session).await?.context("no conversation")?;
+    let conv = conversations::latest_for_thread(&mut tx, "shell", session)
+        .await?
+        .context("no conversation")?;
     tx.commit().await?;
     let new_in: Vec<_> = conversations::messages(&engine.store, conv.id, after)
         .await?
@@ -100,7 +123,11 @@ async fn turn(engine: &Engine, session: &str, text: &str, after: i64) -> anyhow:
             a["intent"]["name"].as_str().unwrap_or("?"),
             a["intent"]["confidence"].as_f64().unwrap_or(0.0),
             a["intent"]["verdict"].as_str().unwrap_or("?"),
-            if a["out_of_scope"].as_bool() == Some(true) { ", out of scope" } else { "" },
+            if a["out_of_scope"].as_bool() == Some(true) {
+                ", out of scope"
+            } else {
+                ""
+            },
             a["sentiment"]["label"].as_str().unwrap_or("n/a"),
         );
     }
@@ -110,11 +137,22 @@ async fn turn(engine: &Engine, session: &str, text: &str, after: i64) -> anyhow:
             println!("  decision: {}: {}", d.kind, d.reason);
         }
     }
-    crate::workers::drain(engine).await.map_err(anyhow::Error::msg)?;
+    crate::workers::drain(engine)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let conv = conversations::get(&engine.store, conv.id).await?;
     if conv.owner != "bot" {
-        println!("  owner: {} (skill {}); the bot stays silent here now", conv.owner, conv.skill.as_deref().unwrap_or("-"));
+        println!(
+            "  owner: {} (skill {}); the bot stays silent here now",
+            conv.owner,
+            conv.skill.as_deref().unwrap_or("-")
+        );
     }
-    let newest = conversations::messages(&engine.store, conv.id, 0).await?.iter().map(|m| m.id).max().unwrap_or(after);
+    let newest = conversations::messages(&engine.store, conv.id, 0)
+        .await?
+        .iter()
+        .map(|m| m.id)
+        .max()
+        .unwrap_or(after);
     Ok(newest)
 }

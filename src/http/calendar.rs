@@ -75,8 +75,14 @@ pub async fn set(
     };
     switches::set(&engine.store, &s).await?;
     let mut tx = engine.store.begin().await?;
-    crate::events::record(&mut tx, crate::events::kind::EMERGENCY_CHANGED, None,
-        json!({"on": s.on, "message": s.message, "actor": s.actor}), now).await?;
+    crate::events::record(
+        &mut tx,
+        crate::events::kind::EMERGENCY_CHANGED,
+        None,
+        json!({"on": s.on, "message": s.message, "actor": s.actor}),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     engine.wake.events.notify_one();
     Ok(s)

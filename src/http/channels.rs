@@ -41,5 +41,8 @@ async fn webhook(
         Stored::New(_) => "accepted",
         Stored::Duplicate => "duplicate",
     };
-    Ok((StatusCode::OK, Json(json!({"status": status, "event_id": event.event_id}))))
+    Ok((
+        StatusCode::OK,
+        Json(json!({"status": status, "event_id": event.event_id})),
+    ))
 }

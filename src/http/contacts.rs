@@ -25,9 +25,19 @@ pub fn router() -> Router<AppState> {
 async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     let store = &state.engine.store;
     let contact = contacts::get(store, id).await?;
-    let conversations = convs::list(store, &ListFilter { contact_id: Some(id), limit: 500, ..Default::default() }).await?;
+    let conversations = convs::list(
+        store,
+        &ListFilter {
+            contact_id: Some(id),
+            limit: 500,
+            ..Default::default()
+        },
+    )
+    .await?;
     let links = contacts::links_of(store, id).await?;
-    Ok(Json(json!({ "contact": contact, "conversations": conversations, "links": links })))
+    Ok(Json(
+        json!({ "contact": contact, "conversations": conversations, "links": links }),
+    ))
 }
 
 /// Why two identities are one person. Linking needs one of these; a bare request is refused.
@@ -56,8 +66,12 @@ async fn link(
     let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
     let r: LinkRequest = json(&bytes)?;
     let evidence = match &r.evidence {
-        Evidence::AgentConfirmed { note } if !note.trim().is_empty() => json!({"kind": "agent_confirmed", "note": note}),
-        Evidence::VerifiedAttribute { attribute, value } if !attribute.is_empty() && !value.is_empty() => {
+        Evidence::AgentConfirmed { note } if !note.trim().is_empty() => {
+            json!({"kind": "agent_confirmed", "note": note})
+        }
+        Evidence::VerifiedAttribute { attribute, value }
+            if !attribute.is_empty() && !value.is_empty() =>
+        {
             json!({"kind": "verified_attribute", "attribute": attribute, "value": value})
         }
         _ => return Err(ApiError::BadRequest("evidence must not be empty".into())),
@@ -68,11 +82,26 @@ async fn link(
     let engine = &state.engine;
     let now = engine.clock.now_ms();
     let mut tx = engine.store.begin().await?;
-    let link = contacts::link(&mut tx, r.identity_id, contact_id, &evidence.to_string(), &r.actor, now).await?;
-    events::record(&mut tx, kind::CONTACT_LINKED, None, json!({
-        "link_id": link.id, "identity_id": link.identity_id, "from_contact": link.from_contact,
-        "to_contact": link.to_contact, "actor": link.actor, "evidence": evidence,
-    }), now).await?;
+    let link = contacts::link(
+        &mut tx,
+        r.identity_id,
+        contact_id,
+        &evidence.to_string(),
+        &r.actor,
+        now,
+    )
+    .await?;
+    events::record(
+        &mut tx,
+        kind::CONTACT_LINKED,
+        None,
+        json!({
+            "link_id": link.id, "identity_id": link.identity_id, "from_contact": link.from_contact,
+            "to_contact": link.to_contact, "actor": link.actor, "evidence": evidence,
+        }),
+        now,
+    )
+    .await?;
     tx.commit().await.map_err(StoreError::from)?;
     engine.wake.events.notify_one();
     Ok(Json(json!({ "link": link })))

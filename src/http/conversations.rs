@@ -30,16 +30,26 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     if let Some(o) = &q.owner {
-        Owner::parse(o).ok_or_else(|| ApiError::BadRequest(format!("owner must be bot, queued, agent or resolved, not {o:?}")))?;
+        Owner::parse(o).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "owner must be bot, queued, agent or resolved, not {o:?}"
+            ))
+        })?;
     }
-    let rows = convs::list(&state.engine.store, &ListFilter {
-        owner: q.owner,
-        contact_id: q.contact_id,
-        before_id: q.before,
-        limit: limit(q.limit),
-    })
+    let rows = convs::list(
+        &state.engine.store,
+        &ListFilter {
+            owner: q.owner,
+            contact_id: q.contact_id,
+            before_id: q.before,
+            limit: limit(q.limit),
+        },
+    )
     .await?;
     Ok(Json(json!({ "conversations": rows })))
 }
@@ -71,8 +81,16 @@ pub fn allowed(from: Owner, to: Owner) -> bool {
     use Owner::*;
     matches!(
         (from, to),
-        (Bot, Queued) | (Bot, Agent) | (Queued, Agent) | (Queued, Bot) | (Queued, Resolved)
-            | (Agent, Bot) | (Agent, Queued) | (Agent, Resolved) | (Resolved, Bot) | (Bot, Resolved)
+        (Bot, Queued)
+            | (Bot, Agent)
+            | (Queued, Agent)
+            | (Queued, Bot)
+            | (Queued, Resolved)
+            | (Agent, Bot)
+            | (Agent, Queued)
+            | (Agent, Resolved)
+            | (Resolved, Bot)
+            | (Bot, Resolved)
     )
 }
 
@@ -84,7 +102,9 @@ async fn change_owner(
     let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
     let c: OwnerChange = json(&bytes)?;
     if c.actor.trim().is_empty() || c.reason.trim().is_empty() {
-        return Err(ApiError::BadRequest("`actor` and `reason` are required".into()));
+        return Err(ApiError::BadRequest(
+            "`actor` and `reason` are required".into(),
+        ));
     }
     let engine = &state.engine;
     let now = engine.clock.now_ms();
@@ -104,11 +124,20 @@ async fn change_owner(
         Owner::Resolved => kind::CONVERSATION_RESOLVED,
         _ => kind::CONVERSATION_OWNER_CHANGED,
     };
-    events::record(&mut tx, event, Some(id), json!({
-        "from": from, "to": c.to, "actor": c.actor, "reason": c.reason,
-    }), now).await?;
+    events::record(
+        &mut tx,
+        event,
+        Some(id),
+        json!({
+            "from": from, "to": c.to, "actor": c.actor, "reason": c.reason,
+        }),
+        now,
+    )
+    .await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     engine.wake.events.notify_one();
     engine.publish(id, "owner");
-    Ok(Json(json!({ "conversation": convs::get(&engine.store, id).await? })))
+    Ok(Json(
+        json!({ "conversation": convs::get(&engine.store, id).await? }),
+    ))
 }

@@ -71,8 +71,15 @@ impl IntoResponse for ApiError {
             }
             _ => self.to_string(),
         };
-        let mut resp = (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response();
-        if matches!(self, Self::Unavailable(_) | Self::NotReady(_) | Self::Overloaded) {
+        let mut resp = (
+            status,
+            Json(json!({ "error": { "code": code, "message": message } })),
+        )
+            .into_response();
+        if matches!(
+            self,
+            Self::Unavailable(_) | Self::NotReady(_) | Self::Overloaded
+        ) {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("5"));
         }

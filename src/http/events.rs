@@ -21,13 +21,19 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
-    let rows = events::list(&state.engine.store, &ListFilter {
-        after_id: q.after.unwrap_or(0),
-        kind: q.kind,
-        conversation_id: q.conversation_id,
-        limit: limit(q.limit),
-    })
+async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let rows = events::list(
+        &state.engine.store,
+        &ListFilter {
+            after_id: q.after.unwrap_or(0),
+            kind: q.kind,
+            conversation_id: q.conversation_id,
+            limit: limit(q.limit),
+        },
+    )
     .await?;
     let events: Vec<Value> = rows.iter().map(crate::events::envelope).collect();
     Ok(Json(json!({ "events": events })))

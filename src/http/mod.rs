@@ -42,7 +42,10 @@ pub fn router(state: AppState) -> Router {
         .merge(calendar::router())
         .merge(outbox::router())
         .merge(events::router())
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), require_token));
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_token,
+        ));
     Router::new()
         .merge(health::router())
         .merge(webchat::router())
@@ -55,7 +58,11 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Bearer-token check for the JSON API, in constant time.
-async fn require_token(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, ApiError> {
+async fn require_token(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
     let given = req
         .headers()
         .get(axum::http::header::AUTHORIZATION)

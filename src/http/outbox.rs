@@ -22,21 +22,31 @@ struct ListQuery {
     limit: Option<i64>,
 }
 
-async fn list(State(state): State<AppState>, Query(q): Query<ListQuery>) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Value>, ApiError> {
     if let Some(s) = &q.status {
         if !["pending", "sending", "sent", "dead"].contains(&s.as_str()) {
-            return Err(ApiError::BadRequest(format!("status must be pending, sending, sent or dead, not {s:?}")));
+            return Err(ApiError::BadRequest(format!(
+                "status must be pending, sending, sent or dead, not {s:?}"
+            )));
         }
     }
-    let rows = outbox::list(&state.engine.store, &ListFilter {
-        status: q.status,
-        conversation_id: q.conversation_id,
-        limit: limit(q.limit),
-    })
+    let rows = outbox::list(
+        &state.engine.store,
+        &ListFilter {
+            status: q.status,
+            conversation_id: q.conversation_id,
+            limit: limit(q.limit),
+        },
+    )
     .await?;
     Ok(Json(json!({ "actions": rows })))
 }
 
 async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({ "action": outbox::get(&state.engine.store, id).await? })))
+    Ok(Json(
+        json!({ "action": outbox::get(&state.engine.store, id).await? }),
+    ))
 }

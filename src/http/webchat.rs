@@ -42,7 +42,13 @@ async fn page(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let name = state
         .engine
         .brain()
-        .map(|b| b.bot.settings.brand.clone().unwrap_or_else(|| b.bot.settings.bot.clone()))
+        .map(|b| {
+            b.bot
+                .settings
+                .brand
+                .clone()
+                .unwrap_or_else(|| b.bot.settings.bot.clone())
+        })
         .unwrap_or_else(|| "hearken".into());
     ChatPage { bot: &name }
         .render()
@@ -71,12 +77,15 @@ struct Accepted {
 
 fn check_session(id: &str) -> Result<(), ApiError> {
     let ok = (16..=128).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if ok {
         Ok(())
     } else {
         Err(ApiError::BadRequest(
-            "session_id must be 16-128 characters of letters, digits, '-' or '_' (a UUID works)".into(),
+            "session_id must be 16-128 characters of letters, digits, '-' or '_' (a UUID works)"
+                .into(),
         ))
     }
 }
@@ -96,9 +105,17 @@ async fn send(
         return Err(ApiError::BadRequest("`text` is empty".into()));
     }
     if text.chars().count() > 4000 {
-        return Err(ApiError::BadRequest("`text` is longer than 4000 characters".into()));
+        return Err(ApiError::BadRequest(
+            "`text` is longer than 4000 characters".into(),
+        ));
     }
-    let event_id = m.message_id.unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // Message ids come from browsers: scope them by session so two visitors cannot collide.
+    let event_id = format!(
+        "{}:{}",
+        m.session_id,
+        m.message_id
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+    );
     let event = InboundEvent {
         channel: webchat::NAME.into(),
         event_id: event_id.clone(),
@@ -132,17 +149,29 @@ struct ChatMessage {
     at: i64,
 }
 
-async fn messages_after(state: &AppState, session: &str, after: i64) -> Result<Vec<ChatMessage>, ApiError> {
+async fn messages_after(
+    state: &AppState,
+    session: &str,
+    after: i64,
+) -> Result<Vec<ChatMessage>, ApiError> {
     let mut tx = state.engine.store.begin().await?;
     let conv = conversations::latest_for_thread(&mut tx, webchat::NAME, session).await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
-    let Some(conv) = conv else { return Ok(Vec::new()) };
+    let Some(conv) = conv else {
+        return Ok(Vec::new());
+    };
     Ok(conversations::messages(&state.engine.store, conv.id, after)
         .await?
         .into_iter()
         .map(|m| ChatMessage {
             id: m.id,
-            from: if m.direction == "in" { "you" } else if m.author == "bot" { "bot" } else { "agent" },
+            from: if m.direction == "in" {
+                "you"
+            } else if m.author == "bot" {
+                "bot"
+            } else {
+                "agent"
+            },
             text: m.text,
             at: m.created_at,
         })
@@ -184,7 +213,13 @@ fn replies(
     after: i64,
     live: tokio::sync::broadcast::Receiver<crate::engine::LiveUpdate>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
-    let cursor = Cursor { state, session, after, live, first: true };
+    let cursor = Cursor {
+        state,
+        session,
+        after,
+        live,
+        first: true,
+    };
     futures::stream::unfold(cursor, |mut c| async move {
         loop {
             if !c.first {
@@ -193,7 +228,9 @@ fn replies(
                 while c.live.try_recv().is_ok() {}
             }
             c.first = false;
-            let msgs = messages_after(&c.state, &c.session, c.after).await.unwrap_or_default();
+            let msgs = messages_after(&c.state, &c.session, c.after)
+                .await
+                .unwrap_or_default();
             if let Some(last) = msgs.last() {
                 c.after = last.id;
                 let data = serde_json::to_string(&msgs).unwrap_or_else(|_| "[]".into());

@@ -186,7 +186,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
             out.push(self.escalate(skill, what));
             return;
         }
-        if self.negative.is_some() {
+        // A ticket is already the support process for a fault, and fault reports are naturally
+        // negative: the ticket still opens. Anything else that is negative goes to a person.
+        if self.negative.is_some() && intent.action != Action::Ticket {
             out.push(self.escalate(
                 skill,
                 format!("{what} but negative, so a person answers instead of the bot"),

@@ -98,7 +98,8 @@ async fn identity_by_handle(
     channel: &str,
     handle: &str,
 ) -> Result<Option<Identity>, StoreError> {
-    let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE channel = $1 AND handle = $2");
+    let sql =
+        format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE channel = $1 AND handle = $2");
     let row = sqlx::query(&sql)
         .bind(channel)
         .bind(handle)
@@ -113,7 +114,8 @@ pub async fn get(store: &Store, id: i64) -> Result<Contact, StoreError> {
         .fetch_optional(&store.pool)
         .await?
         .ok_or_else(|| StoreError::NotFound(format!("contact {id}")))?;
-    let sql = format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE contact_id = $1 ORDER BY id");
+    let sql =
+        format!("SELECT {IDENTITY_COLUMNS} FROM identities WHERE contact_id = $1 ORDER BY id");
     let identities = sqlx::query(&sql)
         .bind(id)
         .fetch_all(&store.pool)
@@ -182,7 +184,9 @@ pub async fn link(
 pub async fn undo(tx: &mut Tx, link_id: i64, actor: &str, now_ms: i64) -> Result<Link, StoreError> {
     let link = link_by_id(tx, link_id).await?;
     if link.undone_at.is_some() {
-        return Err(StoreError::Conflict(format!("link {link_id} was already undone")));
+        return Err(StoreError::Conflict(format!(
+            "link {link_id} was already undone"
+        )));
     }
     let ident = identity_by_id(tx, link.identity_id).await?;
     if ident.contact_id != link.to_contact {
@@ -201,7 +205,12 @@ pub async fn undo(tx: &mut Tx, link_id: i64, actor: &str, now_ms: i64) -> Result
     link_by_id(tx, link_id).await
 }
 
-async fn move_identity(tx: &mut Tx, identity_id: i64, to: i64, now_ms: i64) -> Result<(), StoreError> {
+async fn move_identity(
+    tx: &mut Tx,
+    identity_id: i64,
+    to: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
     let ident = identity_by_id(tx, identity_id).await?;
     sqlx::query("UPDATE identities SET contact_id = $1 WHERE id = $2")
         .bind(to)

@@ -88,7 +88,11 @@ pub async fn find_or_create(
     Ok((get_tx(tx, id).await?, true))
 }
 
-async fn by_thread(tx: &mut Tx, channel: &str, key: &str) -> Result<Option<Conversation>, StoreError> {
+async fn by_thread(
+    tx: &mut Tx,
+    channel: &str,
+    key: &str,
+) -> Result<Option<Conversation>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM conversations WHERE channel = $1 AND thread_key = $2");
     let row = sqlx::query(&sql)
         .bind(channel)
@@ -203,13 +207,15 @@ pub async fn set_routing(
     priority: i64,
     not_before: Option<i64>,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE conversations SET skill = $1, priority = $2, not_before = $3 WHERE id = $4")
-        .bind(skill)
-        .bind(priority)
-        .bind(not_before)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE conversations SET skill = $1, priority = $2, not_before = $3 WHERE id = $4",
+    )
+    .bind(skill)
+    .bind(priority)
+    .bind(not_before)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -286,7 +292,11 @@ pub async fn add_message(tx: &mut Tx, m: &NewMessage<'_>, now_ms: i64) -> Result
     Ok(id)
 }
 
-pub async fn messages(store: &Store, conversation_id: i64, after_id: i64) -> Result<Vec<Message>, StoreError> {
+pub async fn messages(
+    store: &Store,
+    conversation_id: i64,
+    after_id: i64,
+) -> Result<Vec<Message>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, conversation_id, direction, visibility, author, text, platform_message_id, analysis, created_at \
          FROM messages WHERE conversation_id = $1 AND id > $2 ORDER BY id",
@@ -349,7 +359,10 @@ pub async fn add_decision(
     Ok(id)
 }
 
-pub async fn decisions(store: &Store, conversation_id: i64) -> Result<Vec<DecisionRow>, StoreError> {
+pub async fn decisions(
+    store: &Store,
+    conversation_id: i64,
+) -> Result<Vec<DecisionRow>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, message_id, kind, reason, detail, created_at FROM decisions WHERE conversation_id = $1 ORDER BY id",
     )
@@ -382,7 +395,10 @@ pub struct Transition {
     pub created_at: i64,
 }
 
-pub async fn transitions(store: &Store, conversation_id: i64) -> Result<Vec<Transition>, StoreError> {
+pub async fn transitions(
+    store: &Store,
+    conversation_id: i64,
+) -> Result<Vec<Transition>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, from_owner, to_owner, actor, reason, created_at FROM transitions WHERE conversation_id = $1 ORDER BY id",
     )
@@ -405,6 +421,10 @@ pub async fn transitions(store: &Store, conversation_id: i64) -> Result<Vec<Tran
 }
 
 /// The conversation of a thread on a channel, if it has begun.
-pub async fn latest_for_thread(tx: &mut Tx, channel: &str, thread_key: &str) -> Result<Option<Conversation>, StoreError> {
+pub async fn latest_for_thread(
+    tx: &mut Tx,
+    channel: &str,
+    thread_key: &str,
+) -> Result<Option<Conversation>, StoreError> {
     by_thread(tx, channel, thread_key).await
 }

@@ -51,12 +51,19 @@ fn event(r: &sqlx::any::AnyRow) -> Result<EventRow, sqlx::Error> {
 const COLUMNS: &str = "id, uuid, kind, conversation_id, payload, created_at";
 
 /// Events not yet fanned out, oldest first, claimed so that one process dispatches each.
-pub async fn claim_undispatched(store: &Store, tx: &mut Tx, limit: usize) -> Result<Vec<EventRow>, StoreError> {
+pub async fn claim_undispatched(
+    store: &Store,
+    tx: &mut Tx,
+    limit: usize,
+) -> Result<Vec<EventRow>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM events WHERE dispatched = 0 ORDER BY id LIMIT $1{}",
         store.skip_locked()
     );
-    let rows = sqlx::query(&sql).bind(limit as i64).fetch_all(&mut **tx).await?;
+    let rows = sqlx::query(&sql)
+        .bind(limit as i64)
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
 }
 

@@ -94,11 +94,13 @@ pub async fn claim(
 }
 
 pub async fn mark_done(tx: &mut Tx, id: i64, now_ms: i64) -> Result<(), StoreError> {
-    sqlx::query("UPDATE inbox SET status = 'done', processed_at = $1, last_error = NULL WHERE id = $2")
-        .bind(now_ms)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE inbox SET status = 'done', processed_at = $1, last_error = NULL WHERE id = $2",
+    )
+    .bind(now_ms)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -40,12 +40,17 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => Self::Unavailable(e.to_string()),
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Protocol(_) => Self::Unavailable(e.to_string()),
             sqlx::Error::RowNotFound => Self::NotFound("row".into()),
             sqlx::Error::Database(d) => {
                 let code = d.code().map(|c| c.to_string()).unwrap_or_default();
-                // SQLITE_BUSY/LOCKED, PostgreSQL admin shutdown / cannot connect now.
-                if matches!(code.as_str(), "5" | "6" | "57P01" | "57P03" | "53300")
+                // SQLITE_BUSY/LOCKED; PostgreSQL connection exceptions (08), shutdown (57P),
+                // resources (53), and a database not accepting connections (55000).
+                if matches!(code.as_str(), "5" | "6" | "55000")
+                    || code.starts_with("08")
+                    || code.starts_with("57P")
+                    || code.starts_with("53")
                     || d.message().contains("database is locked")
                 {
                     Self::Unavailable(d.message().to_string())
@@ -122,8 +127,15 @@ impl Store {
             .map_err(|e| StoreError::Migrate(e.to_string()))
     }
 
+    /// A transaction; failing to get a connection at all means the database is unavailable.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.pool.begin().await?)
+        self.pool
+            .begin()
+            .await
+            .map_err(|e| match StoreError::from(e) {
+                StoreError::Query(m) => StoreError::Unavailable(m),
+                other => other,
+            })
     }
 
     /// A cheap round trip, for /ready.

@@ -23,7 +23,8 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, idempotency_key, conversation_id, channel, kind, payload, status, attempts, \
+const COLUMNS: &str =
+    "id, idempotency_key, conversation_id, channel, kind, payload, status, attempts, \
     next_attempt_at, deadline_at, last_error, external_id, created_at, sent_at";
 
 fn row(r: &sqlx::any::AnyRow) -> Result<OutboxRow, sqlx::Error> {
@@ -56,7 +57,11 @@ pub struct NewAction<'a> {
 }
 
 /// Queue an action; a second action with the same key is ignored. Returns its id when new.
-pub async fn enqueue(tx: &mut Tx, a: &NewAction<'_>, now_ms: i64) -> Result<Option<i64>, StoreError> {
+pub async fn enqueue(
+    tx: &mut Tx,
+    a: &NewAction<'_>,
+    now_ms: i64,
+) -> Result<Option<i64>, StoreError> {
     let row = sqlx::query(
         "INSERT INTO outbox (idempotency_key, conversation_id, channel, kind, payload, next_attempt_at, deadline_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",

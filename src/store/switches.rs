@@ -18,10 +18,11 @@ pub struct Switch {
 pub const EMERGENCY: &str = "emergency";
 
 pub async fn get(store: &Store, name: &str) -> Result<Option<Switch>, StoreError> {
-    let r = sqlx::query("SELECT name, is_on, message, actor, changed_at FROM switches WHERE name = $1")
-        .bind(name)
-        .fetch_optional(&store.pool)
-        .await?;
+    let r =
+        sqlx::query("SELECT name, is_on, message, actor, changed_at FROM switches WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&store.pool)
+            .await?;
     r.map(|r| {
         Ok(Switch {
             name: r.try_get(0)?,

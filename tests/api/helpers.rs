@@ -40,10 +40,12 @@ pub fn brain() -> Arc<Brain> {
     static BRAIN: OnceLock<Arc<Brain>> = OnceLock::new();
     BRAIN
         .get_or_init(|| {
-            let mut s = hearken::config::NluSettings::default();
-            s.intents_dir = root().join("intents");
-            s.model_dir = root().join("models/all-MiniLM-L6-v2");
-            s.sentiment_head = root().join("models/sentiment-head.json");
+            let s = hearken::config::NluSettings {
+                intents_dir: root().join("intents"),
+                model_dir: root().join("models/all-MiniLM-L6-v2"),
+                sentiment_head: root().join("models/sentiment-head.json"),
+                ..Default::default()
+            };
             Arc::new(Brain::load(&s).expect("the model is fetched by `make test` (make model)"))
         })
         .clone()
@@ -64,19 +66,31 @@ impl TestDb {
             Db::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}/hearken.db", dir.path().display());
-                Self { url, pg_name: None, _dir: Some(dir) }
+                Self {
+                    url,
+                    pg_name: None,
+                    _dir: Some(dir),
+                }
             }
             Db::Postgres => {
                 let name = format!("hearken_test_{}", uuid::Uuid::new_v4().simple());
                 psql(&format!("CREATE DATABASE {name}"));
-                Self { url: format!("postgres://postgres@127.0.0.1:5432/{name}"), pg_name: Some(name), _dir: None }
+                Self {
+                    url: format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                    pg_name: Some(name),
+                    _dir: None,
+                }
             }
         }
     }
 
     /// Another handle on an existing database (a second process); it drops nothing.
     pub fn borrowed(url: &str) -> Self {
-        Self { url: url.into(), pg_name: None, _dir: None }
+        Self {
+            url: url.into(),
+            pg_name: None,
+            _dir: None,
+        }
     }
 
     pub fn pg_name(&self) -> Option<&str> {
@@ -88,7 +102,11 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(name) = &self.pg_name {
             let _ = std::process::Command::new("psql")
-                .args([PG_ADMIN, "-qc", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
+                .args([
+                    PG_ADMIN,
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
                 .output();
         }
     }
@@ -121,14 +139,21 @@ pub const TOKEN: &str = "test-token-0123456789abcdef";
 
 /// Monday 2026-11-23 10:00 UTC: inside any office hours.
 pub fn monday_morning() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).single().expect("valid date")
+    chrono::Utc
+        .with_ymd_and_hms(2026, 11, 23, 10, 0, 0)
+        .single()
+        .expect("valid date")
 }
 
 pub async fn spawn_app(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_with(TestDb::new(db), true, configure).await
 }
 
-pub async fn spawn_with(db: TestDb, with_brain: bool, configure: impl FnOnce(&mut Settings)) -> TestApp {
+pub async fn spawn_with(
+    db: TestDb,
+    with_brain: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::default();
     settings.server.listen = "127.0.0.1:0".into();
     settings.server.api_token = Some(Secret::new(TOKEN));
@@ -137,28 +162,47 @@ pub async fn spawn_with(db: TestDb, with_brain: bool, configure: impl FnOnce(&mu
     settings.outbox.retry_for_secs = 60;
     configure(&mut settings);
     let clock = Arc::new(ManualClock::new(monday_morning()));
-    let app = Application::build(settings, BuildOptions { clock: clock.clone(), load_brain: false, workers: false })
-        .await
-        .expect("the app starts");
+    let app = Application::build(
+        settings,
+        BuildOptions {
+            clock: clock.clone(),
+            load_brain: false,
+            workers: false,
+        },
+    )
+    .await
+    .expect("the app starts");
     if with_brain {
         app.engine.set_brain_arc(brain());
     }
     let addr = format!("http://127.0.0.1:{}", app.port());
     let engine = app.engine.clone();
     let shutdown = app.spawn();
-    TestApp { addr, engine, token: TOKEN.into(), clock, http: reqwest::Client::new(), db, _shutdown: shutdown }
+    TestApp {
+        addr,
+        engine,
+        token: TOKEN.into(),
+        clock,
+        http: reqwest::Client::new(),
+        db,
+        _shutdown: shutdown,
+    }
 }
 
 impl TestApp {
     /// Run the workers until nothing is left to do (never sleeps).
     pub async fn drain(&self) {
-        hearken::workers::drain(&self.engine).await.expect("workers drain");
+        hearken::workers::drain(&self.engine)
+            .await
+            .expect("workers drain");
     }
 
     pub async fn chat(&self, session: &str, message_id: &str, text: &str) -> reqwest::Response {
         self.http
             .post(format!("{}/v1/webchat/messages", self.addr))
-            .json(&serde_json::json!({"session_id": session, "message_id": message_id, "text": text}))
+            .json(
+                &serde_json::json!({"session_id": session, "message_id": message_id, "text": text}),
+            )
             .send()
             .await
             .expect("request")
@@ -176,7 +220,12 @@ impl TestApp {
         r.json().await.expect("json")
     }
 
-    pub async fn send_json(&self, method: reqwest::Method, path: &str, body: Value) -> (u16, Value) {
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> (u16, Value) {
         let r = self
             .http
             .request(method, format!("{}{path}", self.addr))
@@ -191,15 +240,25 @@ impl TestApp {
 
     /// The only conversation of a web chat session, with transcript and decisions.
     pub async fn conversation_of(&self, session: &str) -> Value {
+        use sqlx::Row;
         let list = self.get("/v1/conversations?limit=500").await;
-        let id = list["conversations"]
+        let Some(found) = list["conversations"]
             .as_array()
             .expect("list")
             .iter()
             .find(|c| c["thread_key"] == session)
-            .unwrap_or_else(|| panic!("no conversation for {session}"))["id"]
-            .as_i64()
-            .expect("id");
+        else {
+            let errors: Vec<String> =
+                sqlx::query("SELECT status || ': ' || COALESCE(last_error, '') FROM inbox")
+                    .fetch_all(&self.engine.store.pool)
+                    .await
+                    .expect("inbox")
+                    .iter()
+                    .map(|r| r.get::<String, _>(0))
+                    .collect();
+            panic!("no conversation for {session}; inbox: {errors:?}");
+        };
+        let id = found["id"].as_i64().expect("id");
         self.get(&format!("/v1/conversations/{id}")).await
     }
 

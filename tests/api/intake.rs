@@ -14,13 +14,18 @@ async fn hundred_copies_of_one_event_make_one_message_and_one_reply(db: Db) {
     for r in responses {
         assert_eq!(r.status(), 202);
         let body: serde_json::Value = r.json().await.unwrap();
-        *statuses.entry(body["status"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        *statuses
+            .entry(body["status"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
     }
     assert_eq!(statuses.get("accepted"), Some(&1), "{statuses:?}");
     assert_eq!(statuses.get("duplicate"), Some(&99), "{statuses:?}");
     app.drain().await;
     // A late platform retry after processing is still a no-op.
-    assert_eq!(app.chat(&s, "evt-1", "where is my order?").await.status(), 202);
+    assert_eq!(
+        app.chat(&s, "evt-1", "where is my order?").await.status(),
+        202
+    );
     app.drain().await;
     let c = app.conversation_of(&s).await;
     let messages = c["messages"].as_array().unwrap();
@@ -44,7 +49,13 @@ async fn malformed_json_gets_400_with_the_reason_and_stores_nothing() {
     assert_eq!(r.status(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_request");
-    assert!(body["error"]["message"].as_str().unwrap().contains("line 1"), "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("line 1"),
+        "{body}"
+    );
     let r = app.chat("short", "m", "hi").await;
     assert_eq!(r.status(), 400, "a too-short session id is refused");
     assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 0);
@@ -53,7 +64,10 @@ async fn malformed_json_gets_400_with_the_reason_and_stores_nothing() {
 #[tokio::test]
 async fn a_ten_megabyte_body_gets_413() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
-    let big = format!("{{\"session_id\":\"0123456789abcdef\",\"text\":\"{}\"}}", "a".repeat(10 * 1024 * 1024));
+    let big = format!(
+        "{{\"session_id\":\"0123456789abcdef\",\"text\":\"{}\"}}",
+        "a".repeat(10 * 1024 * 1024)
+    );
     let r = app
         .http
         .post(format!("{}/v1/webchat/messages", app.addr))
@@ -98,8 +112,14 @@ async fn the_json_api_refuses_requests_without_the_token() {
 
 #[tokio::test]
 async fn ready_is_503_until_the_model_is_loaded() {
-    let app = crate::helpers::spawn_with(crate::helpers::TestDb::new(Db::Sqlite), false, |_| {}).await;
-    let r = app.http.get(format!("{}/ready", app.addr)).send().await.unwrap();
+    let app =
+        crate::helpers::spawn_with(crate::helpers::TestDb::new(Db::Sqlite), false, |_| {}).await;
+    let r = app
+        .http
+        .get(format!("{}/ready", app.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 503);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "not_ready");
@@ -107,13 +127,31 @@ async fn ready_is_503_until_the_model_is_loaded() {
     let s = session();
     assert_eq!(app.chat(&s, "m1", "hello").await.status(), 202);
     app.drain().await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM inbox WHERE status = 'pending'").await, 1);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbox WHERE status = 'pending'")
+            .await,
+        1
+    );
     app.engine.set_brain_arc(crate::helpers::brain());
-    let r = app.http.get(format!("{}/ready", app.addr)).send().await.unwrap();
+    let r = app
+        .http
+        .get(format!("{}/ready", app.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     app.drain().await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM inbox WHERE status = 'done'").await, 1);
-    let health = app.http.get(format!("{}/health", app.addr)).send().await.unwrap();
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbox WHERE status = 'done'")
+            .await,
+        1
+    );
+    let health = app
+        .http
+        .get(format!("{}/health", app.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
 }
 
@@ -132,12 +170,21 @@ async fn a_database_outage_gets_503_then_recovers() {
     assert!(r.headers().contains_key("retry-after"));
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "store_unavailable");
-    let ready = app.http.get(format!("{}/ready", app.addr)).send().await.unwrap();
+    let ready = app
+        .http
+        .get(format!("{}/ready", app.addr))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 503);
     crate::helpers::psql(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true"));
     // The platform retries the refused delivery: now it is stored.
     let r = app.chat(&s, "during", "are you there?").await;
     assert_eq!(r.status(), 202);
     app.drain().await;
-    assert_eq!(app.count("SELECT COUNT(*) FROM inbox WHERE status = 'done'").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM inbox WHERE status = 'done'")
+            .await,
+        2
+    );
 }

@@ -7,13 +7,27 @@ use crate::helpers::{spawn_app, Db};
 #[tokio::test]
 async fn every_documented_operation_is_routed() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
-    let doc: Value = app.http.get(format!("{}/v1/openapi.json", app.addr)).send().await.unwrap().json().await.unwrap();
+    let doc: Value = app
+        .http
+        .get(format!("{}/v1/openapi.json", app.addr))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let paths = doc["paths"].as_object().expect("paths");
-    assert!(paths.len() >= 15, "the document lists the API: {}", paths.len());
+    assert!(
+        paths.len() >= 15,
+        "the document lists the API: {}",
+        paths.len()
+    );
     let mut checked = 0;
     for (path, ops) in paths {
         for (method, _) in ops.as_object().unwrap() {
-            let Ok(m) = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()) else { continue };
+            let Ok(m) = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
             if method == "parameters" {
                 continue;
             }
@@ -24,16 +38,22 @@ async fn every_documented_operation_is_routed() {
             if concrete.ends_with("/stream") {
                 continue; // an endless event stream; its route is checked below
             }
-            let r = app.http.request(m.clone(), format!("{}{concrete}", app.addr))
+            let r = app
+                .http
+                .request(m.clone(), format!("{}{concrete}", app.addr))
                 .bearer_auth(&app.token)
                 .header("content-type", "application/json")
                 .body("{}")
-                .send().await.unwrap();
+                .send()
+                .await
+                .unwrap();
             let status = r.status().as_u16();
             let body = r.text().await.unwrap_or_default();
             // 404 is fine only as our own JSON "not found" (a missing row), never the router's.
-            assert!(status != 405 && (status != 404 || body.contains("\"code\"")),
-                "{method} {path} -> {status} {body}");
+            assert!(
+                status != 405 && (status != 404 || body.contains("\"code\"")),
+                "{method} {path} -> {status} {body}"
+            );
             checked += 1;
         }
     }
@@ -43,10 +63,24 @@ async fn every_documented_operation_is_routed() {
 #[test]
 fn the_document_is_valid_json_with_an_error_schema_listing_every_code() {
     let doc: Value = serde_json::from_str(hearken::http::openapi::DOCUMENT).expect("valid JSON");
-    assert_eq!(doc["openapi"].as_str().map(|v| v.starts_with("3.")), Some(true));
+    assert_eq!(
+        doc["openapi"].as_str().map(|v| v.starts_with("3.")),
+        Some(true)
+    );
     let text = hearken::http::openapi::DOCUMENT;
-    for code in ["bad_request", "unauthorized", "bad_signature", "not_found", "unknown_channel", "conflict",
-        "payload_too_large", "overloaded", "not_ready", "store_unavailable", "internal"] {
+    for code in [
+        "bad_request",
+        "unauthorized",
+        "bad_signature",
+        "not_found",
+        "unknown_channel",
+        "conflict",
+        "payload_too_large",
+        "overloaded",
+        "not_ready",
+        "store_unavailable",
+        "internal",
+    ] {
         assert!(text.contains(code), "error code {code} is documented");
     }
 }

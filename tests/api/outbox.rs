@@ -13,14 +13,28 @@ on_both_stores!(a_send_that_keeps_failing_is_dead_lettered_and_escalated);
 
 async fn a_send_that_keeps_failing_is_dead_lettered_and_escalated(db: Db) {
     let platform = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/actions"))
+    Mock::given(method("POST"))
+        .and(path("/actions"))
         .respond_with(ResponseTemplate::new(503).set_body_string("platform down"))
-        .mount(&platform).await;
+        .mount(&platform)
+        .await;
     let app = spawn_app(db, |s| {
         with_api_channel(s, &platform);
         s.outbox.retry_for_secs = 60;
-    }).await;
-    post_api(&app, &event("e1", "private", "dm-1", "dana", "how do I reset my password?"), SECRET).await;
+    })
+    .await;
+    post_api(
+        &app,
+        &event(
+            "e1",
+            "private",
+            "dm-1",
+            "dana",
+            "how do I reset my password?",
+        ),
+        SECRET,
+    )
+    .await;
     app.drain().await;
     let first = app.get("/v1/outbox?status=pending").await;
     assert_eq!(first["actions"][0]["attempts"], 1, "{first:#}");
@@ -40,16 +54,36 @@ async fn a_send_that_keeps_failing_is_dead_lettered_and_escalated(db: Db) {
             None => break,
         }
     }
-    assert!(gaps.len() >= 3 && gaps.windows(2).take(3).all(|w| w[1] > w[0] / 2), "backoff grows: {gaps:?}");
+    assert!(
+        gaps.len() >= 3 && gaps.windows(2).take(3).all(|w| w[1] > w[0] / 2),
+        "backoff grows: {gaps:?}"
+    );
     let dead = app.get("/v1/outbox?status=dead").await;
     let action = &dead["actions"][0];
-    assert!(action["last_error"].as_str().unwrap().contains("503"), "{dead:#}");
+    assert!(
+        action["last_error"].as_str().unwrap().contains("503"),
+        "{dead:#}"
+    );
     let attempts = action["attempts"].as_i64().unwrap();
-    assert_eq!(received(&platform).await.len() as i64, attempts, "one request per attempt");
-    let conv = app.get(&format!("/v1/conversations/{}", action["conversation_id"])).await;
+    assert_eq!(
+        received(&platform).await.len() as i64,
+        attempts,
+        "one request per attempt"
+    );
+    let conv = app
+        .get(&format!("/v1/conversations/{}", action["conversation_id"]))
+        .await;
     assert_eq!(conv["conversation"]["owner"], "queued", "{conv:#}");
-    let last = conv["decisions"].as_array().unwrap().last().unwrap().clone();
-    assert!(last["reason"].as_str().unwrap().contains("failed after"), "{last}");
+    let last = conv["decisions"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(
+        last["reason"].as_str().unwrap().contains("failed after"),
+        "{last}"
+    );
     let failed = app.get("/v1/events?kind=reply.failed").await;
     assert_eq!(failed["events"].as_array().unwrap().len(), 1);
 }
@@ -57,57 +91,123 @@ async fn a_send_that_keeps_failing_is_dead_lettered_and_escalated(db: Db) {
 #[tokio::test]
 async fn a_429_pauses_the_channel_until_the_reset_time() {
     let platform = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/actions"))
+    Mock::given(method("POST"))
+        .and(path("/actions"))
         .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "30"))
         .up_to_n_times(1)
-        .mount(&platform).await;
-    Mock::given(method("POST")).and(path("/actions"))
+        .mount(&platform)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/actions"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "ok"})))
-        .mount(&platform).await;
+        .mount(&platform)
+        .await;
     let app = spawn_app(Db::Sqlite, |s| with_api_channel(s, &platform)).await;
-    post_api(&app, &event("e1", "private", "dm-1", "dana", "how do I reset my password?"), SECRET).await;
-    post_api(&app, &event("e2", "private", "dm-2", "fox", "where is my order?"), SECRET).await;
+    post_api(
+        &app,
+        &event(
+            "e1",
+            "private",
+            "dm-1",
+            "dana",
+            "how do I reset my password?",
+        ),
+        SECRET,
+    )
+    .await;
+    post_api(
+        &app,
+        &event("e2", "private", "dm-2", "fox", "where is my order?"),
+        SECRET,
+    )
+    .await;
     app.drain().await;
     // One request got the 429; the other action waits rather than hammering the platform.
     assert_eq!(received(&platform).await.len(), 1);
     let pending = app.get("/v1/outbox?status=pending").await;
-    assert_eq!(pending["actions"].as_array().unwrap().len(), 2, "{pending:#}");
+    assert_eq!(
+        pending["actions"].as_array().unwrap().len(),
+        2,
+        "{pending:#}"
+    );
     app.clock.advance(chrono::Duration::seconds(10));
     app.drain().await;
-    assert_eq!(received(&platform).await.len(), 1, "still inside the reset window");
+    assert_eq!(
+        received(&platform).await.len(),
+        1,
+        "still inside the reset window"
+    );
     app.clock.advance(chrono::Duration::seconds(21));
     app.drain().await;
     assert_eq!(received(&platform).await.len(), 3);
-    assert_eq!(app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await, 2);
+    assert_eq!(
+        app.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        2
+    );
 }
 
 #[tokio::test]
 async fn a_bug_report_opens_a_github_issue_and_the_customer_gets_its_url() {
     let platform = crate::pipeline::platform().await;
     let github = MockServer::start().await;
-    Mock::given(method("POST")).and(path("/repos/northwind/shop/issues"))
+    Mock::given(method("POST"))
+        .and(path("/repos/northwind/shop/issues"))
         .respond_with(ResponseTemplate::new(201).set_body_json(json!({
             "number": 42, "html_url": "https://github.com/northwind/shop/issues/42"})))
         .expect(1)
-        .mount(&github).await;
+        .mount(&github)
+        .await;
     let app = spawn_app(Db::Sqlite, |s| {
         with_api_channel(s, &platform);
         s.tickets = TicketSettings::Github {
-            api_url: github.uri(), owner: "northwind".into(), repo: "shop".into(),
-            token: Secret::new("ghp_test"), labels: vec!["from-social".into()],
+            api_url: github.uri(),
+            owner: "northwind".into(),
+            repo: "shop".into(),
+            token: Secret::new("ghp_test"),
+            labels: vec!["from-social".into()],
         };
-    }).await;
-    post_api(&app, &event("e1", "public", "post-9", "dana",
-        "getting a 500 error when the app crashes on the checkout page"), SECRET).await;
+    })
+    .await;
+    post_api(
+        &app,
+        &event(
+            "e1",
+            "public",
+            "post-9",
+            "dana",
+            "getting a 500 error when the app crashes on the checkout page",
+        ),
+        SECRET,
+    )
+    .await;
     app.drain().await;
-    let issue: Value = serde_json::from_slice(&github.received_requests().await.unwrap()[0].body).unwrap();
-    assert!(issue["title"].as_str().unwrap().contains("crashes"), "{issue}");
+    let issue: Value =
+        serde_json::from_slice(&github.received_requests().await.unwrap()[0].body).unwrap();
+    assert!(
+        issue["title"].as_str().unwrap().contains("crashes"),
+        "{issue}"
+    );
     assert_eq!(issue["labels"][0], "from-social");
-    let auth = github.received_requests().await.unwrap()[0].headers.get("authorization").unwrap().to_str().unwrap().to_string();
+    let auth = github.received_requests().await.unwrap()[0]
+        .headers
+        .get("authorization")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(auth, "Bearer ghp_test");
     let replies = received(&platform).await;
-    assert!(replies.iter().any(|a| a["action"]["text"].as_str().unwrap_or_default()
-        .contains("https://github.com/northwind/shop/issues/42")), "{replies:#?}");
+    assert!(
+        replies.iter().any(|a| a["action"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("https://github.com/northwind/shop/issues/42")),
+        "{replies:#?}"
+    );
     let conv = app.get("/v1/conversations?limit=5").await;
-    assert_eq!(conv["conversations"][0]["ticket_url"], "https://github.com/northwind/shop/issues/42");
+    assert_eq!(
+        conv["conversations"][0]["ticket_url"],
+        "https://github.com/northwind/shop/issues/42"
+    );
 }

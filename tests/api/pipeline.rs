@@ -70,11 +70,21 @@ async fn webhook_with_bad_signature_is_rejected_and_not_stored() {
     assert_eq!(r.status(), 401);
     let body: Value = r.json().await.unwrap();
     assert_eq!(body["error"]["code"], "bad_signature");
-    let unsigned = app.http.post(format!("{}/v1/channels/crm/webhook", app.addr)).body(e.to_string()).send().await.unwrap();
+    let unsigned = app
+        .http
+        .post(format!("{}/v1/channels/crm/webhook", app.addr))
+        .body(e.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status(), 401);
     assert_eq!(app.count("SELECT COUNT(*) FROM inbox").await, 0);
     let bad = post_api(&app, &json!({"event_id": "x"}), SECRET).await;
-    assert_eq!(bad.status(), 400, "a signed but malformed payload is a 400 with the reason");
+    assert_eq!(
+        bad.status(),
+        400,
+        "a signed but malformed payload is a 400 with the reason"
+    );
 }
 
 on_both_stores!(a_public_question_is_answered_in_public_and_praise_is_liked);
@@ -82,19 +92,56 @@ on_both_stores!(a_public_question_is_answered_in_public_and_praise_is_liked);
 async fn a_public_question_is_answered_in_public_and_praise_is_liked(db: Db) {
     let platform = platform().await;
     let app = spawn_app(db, |s| with_api_channel(s, &platform)).await;
-    let r = post_api(&app, &event("e1", "public", "post-1", "dana", "how do I reset my password?"), SECRET).await;
+    let r = post_api(
+        &app,
+        &event(
+            "e1",
+            "public",
+            "post-1",
+            "dana",
+            "how do I reset my password?",
+        ),
+        SECRET,
+    )
+    .await;
     assert_eq!(r.status(), 200);
-    post_api(&app, &event("e2", "public", "post-2", "fox", "Just got my parcel, you folks are brilliant, love it!"), SECRET).await;
+    post_api(
+        &app,
+        &event(
+            "e2",
+            "public",
+            "post-2",
+            "fox",
+            "Just got my parcel, you folks are brilliant, love it!",
+        ),
+        SECRET,
+    )
+    .await;
     app.drain().await;
     let actions = received(&platform).await;
-    let reply = actions.iter().find(|a| a["action"]["thread_id"] == "post-1").expect("a reply to post-1");
+    let reply = actions
+        .iter()
+        .find(|a| a["action"]["thread_id"] == "post-1")
+        .expect("a reply to post-1");
     assert_eq!(reply["action"]["kind"], "reply");
     assert_eq!(reply["action"]["visibility"], "public");
-    assert!(reply["action"]["text"].as_str().unwrap().contains("Dana"), "{reply}");
-    let praise: Vec<&Value> = actions.iter().filter(|a| a["action"]["thread_id"] == "post-2").collect();
-    assert!(praise.iter().any(|a| a["action"]["kind"] == "like"), "{praise:?}");
+    assert!(
+        reply["action"]["text"].as_str().unwrap().contains("Dana"),
+        "{reply}"
+    );
+    let praise: Vec<&Value> = actions
+        .iter()
+        .filter(|a| a["action"]["thread_id"] == "post-2")
+        .collect();
+    assert!(
+        praise.iter().any(|a| a["action"]["kind"] == "like"),
+        "{praise:?}"
+    );
     // Each action carries its idempotency key, also as a header, for the platform to dedupe.
-    let keys: std::collections::BTreeSet<_> = actions.iter().map(|a| a["idempotency_key"].to_string()).collect();
+    let keys: std::collections::BTreeSet<_> = actions
+        .iter()
+        .map(|a| a["idempotency_key"].to_string())
+        .collect();
     assert_eq!(keys.len(), actions.len());
 }
 
@@ -103,19 +150,37 @@ on_both_stores!(while_an_agent_owns_a_conversation_the_bot_stays_silent);
 async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
     let app = spawn_app(db, |_| {}).await;
     let s = session();
-    app.chat(&s, "m1", "I want to speak to a human about a refund, this is unacceptable").await;
+    app.chat(
+        &s,
+        "m1",
+        "can I talk to a real person please, I need a human agent",
+    )
+    .await;
     app.drain().await;
     let c = app.conversation_of(&s).await;
     let id = c["conversation"]["id"].as_i64().unwrap();
     assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
-    let (status, _) = app.send_json(reqwest::Method::POST, &format!("/v1/conversations/{id}/owner"),
-        json!({"to": "agent", "actor": "agent:mulder", "reason": "took it from the queue"})).await;
+    let (status, _) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/v1/conversations/{id}/owner"),
+            json!({"to": "agent", "actor": "agent:mulder", "reason": "took it from the queue"}),
+        )
+        .await;
     assert_eq!(status, 200);
     app.chat(&s, "m2", "where is my order?").await;
     app.drain().await;
     let c = app.conversation_of(&s).await;
-    let outbound = c["messages"].as_array().unwrap().iter().filter(|m| m["direction"] == "out").count();
-    assert_eq!(outbound, 0, "the bot answered while the agent owned it: {c:#}");
+    let outbound = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["direction"] == "out")
+        .count();
+    assert_eq!(
+        outbound, 0,
+        "the bot answered while the agent owned it: {c:#}"
+    );
     let last = c["decisions"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"], "silence");
     // Hand back: the bot answers again.
@@ -125,16 +190,47 @@ async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
     app.chat(&s, "m3", "where is my order?").await;
     app.drain().await;
     let c = app.conversation_of(&s).await;
-    let outbound = c["messages"].as_array().unwrap().iter().filter(|m| m["direction"] == "out").count();
+    let outbound = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["direction"] == "out")
+        .count();
     assert_eq!(outbound, 1);
-    let transitions: Vec<(String, String)> = c["transitions"].as_array().unwrap().iter()
-        .map(|t| (t["from_owner"].as_str().unwrap().into(), t["to_owner"].as_str().unwrap().into())).collect();
-    assert_eq!(transitions, [("bot".into(), "queued".into()), ("queued".into(), "agent".into()), ("agent".into(), "bot".into())]);
-    let (status, body) = app.send_json(reqwest::Method::POST, &format!("/v1/conversations/{id}/owner"),
-        json!({"to": "queued", "actor": "x", "reason": "y"})).await;
+    let transitions: Vec<(String, String)> = c["transitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["from_owner"].as_str().unwrap().into(),
+                t["to_owner"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        transitions,
+        [
+            ("bot".into(), "queued".into()),
+            ("queued".into(), "agent".into()),
+            ("agent".into(), "bot".into())
+        ]
+    );
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/v1/conversations/{id}/owner"),
+            json!({"to": "queued", "actor": "x", "reason": "y"}),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = app.send_json(reqwest::Method::POST, &format!("/v1/conversations/{id}/owner"),
-        json!({"to": "queued", "actor": "x", "reason": "y"})).await;
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/v1/conversations/{id}/owner"),
+            json!({"to": "queued", "actor": "x", "reason": "y"}),
+        )
+        .await;
     assert_eq!(status, 409, "queued -> queued is not a transition: {body}");
 }
 
@@ -142,15 +238,29 @@ async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
 async fn negative_complaints_escalate_with_priority_and_transcript() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
     let s = session();
-    app.chat(&s, "m1", "This is the worst service I have ever had, my complaint has been ignored for weeks").await;
+    app.chat(
+        &s,
+        "m1",
+        "This is the worst service I have ever had, my complaint has been ignored for weeks",
+    )
+    .await;
     app.drain().await;
     let c = app.conversation_of(&s).await;
     assert_eq!(c["conversation"]["owner"], "queued");
     assert_eq!(c["conversation"]["skill"], "complaints", "{c:#}");
-    assert_eq!(c["conversation"]["priority"], 1, "negative complaint is urgent: {c:#}");
+    assert_eq!(
+        c["conversation"]["priority"], 1,
+        "negative complaint is urgent: {c:#}"
+    );
     let m = &c["messages"][0];
     assert_eq!(m["analysis"]["sentiment"]["label"], "negative");
-    assert!(c["decisions"][0]["reason"].as_str().unwrap().contains("complaint"), "{c:#}");
+    assert!(
+        c["decisions"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("complaint"),
+        "{c:#}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -158,21 +268,40 @@ async fn two_processes_sharing_postgres_process_each_message_once() {
     let platform = platform().await;
     let first = spawn_app(Db::Postgres, |s| with_api_channel(s, &platform)).await;
     let url = first.db.url.clone();
-    let second = crate::helpers::spawn_with(
-        crate::helpers::TestDb::borrowed(&url),
-        true,
-        |s| with_api_channel(s, &platform),
-    )
+    let second = crate::helpers::spawn_with(crate::helpers::TestDb::borrowed(&url), true, |s| {
+        with_api_channel(s, &platform)
+    })
     .await;
     for i in 0..40 {
-        let e = event(&format!("e{i}"), "private", &format!("dm-{i}"), &format!("user{i}"), "where is my order?");
-        assert_eq!(post_api(if i % 2 == 0 { &first } else { &second }, &e, SECRET).await.status(), 200);
+        let e = event(
+            &format!("e{i}"),
+            "private",
+            &format!("dm-{i}"),
+            &format!("user{i}"),
+            "where is my order?",
+        );
+        assert_eq!(
+            post_api(if i % 2 == 0 { &first } else { &second }, &e, SECRET)
+                .await
+                .status(),
+            200
+        );
     }
     let (a, b) = tokio::join!(first.drain(), second.drain());
     let _ = (a, b);
     first.drain().await;
-    assert_eq!(first.count("SELECT COUNT(*) FROM messages WHERE direction = 'in'").await, 40);
-    assert_eq!(first.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'").await, 40);
+    assert_eq!(
+        first
+            .count("SELECT COUNT(*) FROM messages WHERE direction = 'in'")
+            .await,
+        40
+    );
+    assert_eq!(
+        first
+            .count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'")
+            .await,
+        40
+    );
     let actions = received(&platform).await;
     assert_eq!(actions.len(), 40, "every reply sent exactly once");
 }

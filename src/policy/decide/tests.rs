@@ -610,3 +610,19 @@ fn decisions_serialise_with_their_kind_and_reason() {
         serde_json::json!({"kind": "escalate", "skill": "general", "priority": "high", "reason": "why"})
     );
 }
+
+#[test]
+fn a_negative_fault_report_still_opens_its_ticket() {
+    let bug = intent(
+        "bug_report",
+        Action::Ticket,
+        Some("technical"),
+        &[],
+        &["Tracked at {{ticket_url}}"],
+    );
+    let actions = Case::confident(bug, Some((0.9, 0.02))).actions(&config());
+    assert!(
+        matches!(actions[..], [DecisionAction::Ticket { .. }]),
+        "{actions:?}"
+    );
+}
