@@ -141,7 +141,7 @@ pub struct PipelineSettings {
     pub batch: usize,
     /// Seconds a claim is held; a crashed worker's rows are taken again after it.
     pub claim_secs: u64,
-    /// Attempts before an inbox row is marked failed (and surfaced in the API).
+    /// Attempts before an inbox row is marked failed (listed at /v1/inbox?status=failed).
     pub max_attempts: u32,
     /// Inbound events committed per database transaction at most (group commit).
     pub intake_batch: usize,
@@ -336,6 +336,22 @@ impl Settings {
             t.insert(field.to_string(), env_value(value));
             used_env.push(key.clone());
         }
+        let typed = toml::Value::Table(doc.clone()).try_into::<Settings>();
+        if typed.is_err() && !used_env.is_empty() {
+            // A secret or name made of digits ("123456") was read as a number: try strings.
+            let mut as_strings = doc.clone();
+            for key in &used_env {
+                let lower = key["HEARKEN_".len()..].to_ascii_lowercase();
+                if let Some((table, field)) = lower.split_once('_') {
+                    if let Some(toml::Value::Table(t)) = as_strings.get_mut(table) {
+                        t.insert(field.to_string(), toml::Value::String(env[key].clone()));
+                    }
+                }
+            }
+            if let Ok(s) = toml::Value::Table(as_strings).try_into::<Settings>() {
+                return Ok(s);
+            }
+        }
         let origin = if used_env.is_empty() {
             origin.to_string()
         } else {
@@ -419,6 +435,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("HEARKEN_OUTBOX_RETRY"), "{e}");
+    }
+
+    #[test]
+    fn a_secret_made_of_digits_is_still_a_string() {
+        let s = Settings::from_sources(
+            "",
+            "defaults",
+            &env(&[("HEARKEN_SERVER_API_TOKEN", "12345678901234567890")]),
+        )
+        .unwrap();
+        assert_eq!(s.server.api_token.unwrap().expose(), "12345678901234567890");
     }
 
     #[test]

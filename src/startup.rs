@@ -78,6 +78,7 @@ pub async fn build_engine(
     settings: Arc<Settings>,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<Engine>, StartupError> {
+    check(&settings)?;
     let store = open_store(&settings).await?;
     let calendar = Calendar::new(settings.calendar.clone())
         .map_err(|e| StartupError::Calendar(e.to_string()))?;
@@ -92,6 +93,32 @@ pub async fn build_engine(
     Ok(Arc::new(Engine::new(
         store, settings, calendar, channels, clock,
     )))
+}
+
+/// Mistakes that would only show later: unknown skills or intents in `[policy]`, a channel
+/// name used twice.
+fn check(settings: &Settings) -> Result<(), StartupError> {
+    let mut names = std::collections::BTreeSet::new();
+    if settings.channels.webchat.enabled {
+        names.insert(crate::channels::webchat::NAME.to_string());
+    }
+    for api in &settings.channels.api {
+        if !names.insert(api.name.clone()) {
+            return Err(StartupError::Config(format!(
+                "channels.api: the name {:?} is used twice (or clashes with webchat); names must be unique",
+                api.name
+            )));
+        }
+    }
+    // The intent files are read again (and the model trained) in the background; reading them
+    // here makes a policy that names a missing skill or intent fail at start, not at a message.
+    if let Ok(bot) = crate::intents::load_valid(&settings.nlu.intents_dir) {
+        settings
+            .policy
+            .validate(&bot)
+            .map_err(|e| StartupError::Config(format!("[policy]: {e}")))?;
+    }
+    Ok(())
 }
 
 impl Application {

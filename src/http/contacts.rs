@@ -120,6 +120,9 @@ async fn undo(
 ) -> Result<Json<Value>, ApiError> {
     let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
     let r: UndoRequest = json(&bytes)?;
+    if r.actor.trim().is_empty() {
+        return Err(ApiError::BadRequest("`actor` is required".into()));
+    }
     let engine = &state.engine;
     let now = engine.clock.now_ms();
     let mut tx = engine.store.begin().await?;

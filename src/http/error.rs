@@ -24,8 +24,6 @@ pub enum ApiError {
     Conflict(String),
     #[error("request body larger than {0} bytes")]
     PayloadTooLarge(usize),
-    #[error("the model is busy; retry shortly")]
-    Overloaded,
     #[error("the service is starting: {0}")]
     NotReady(String),
     #[error("the database is unavailable; retry shortly")]
@@ -45,7 +43,6 @@ impl ApiError {
             Self::UnknownChannel(_) => (StatusCode::NOT_FOUND, "unknown_channel"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
-            Self::Overloaded => (StatusCode::TOO_MANY_REQUESTS, "overloaded"),
             Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -76,10 +73,7 @@ impl IntoResponse for ApiError {
             Json(json!({ "error": { "code": code, "message": message } })),
         )
             .into_response();
-        if matches!(
-            self,
-            Self::Unavailable(_) | Self::NotReady(_) | Self::Overloaded
-        ) {
+        if matches!(self, Self::Unavailable(_) | Self::NotReady(_)) {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("5"));
         }

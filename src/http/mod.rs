@@ -8,6 +8,7 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod inbox;
 pub mod openapi;
 pub mod outbox;
 pub mod webchat;
@@ -41,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(contacts::router())
         .merge(calendar::router())
         .merge(outbox::router())
+        .merge(inbox::router())
         .merge(events::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -121,13 +121,53 @@ pub async fn release_failed(
     Ok(())
 }
 
-/// Rows per status, for /v1/status and the tests.
+/// Rows per status (counts for /v1/inbox).
 pub async fn counts(store: &Store) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query("SELECT status, COUNT(*) FROM inbox GROUP BY status ORDER BY status")
         .fetch_all(&store.pool)
         .await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct InboxEntry {
+    pub id: i64,
+    pub channel: String,
+    pub event_id: String,
+    pub received_at: i64,
+    pub status: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub processed_at: Option<i64>,
+}
+
+/// Rows by status, newest first (`failed` ones are what an operator looks at).
+pub async fn list(store: &Store, status: &str, limit: i64) -> Result<Vec<InboxEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, channel, event_id, received_at, status, attempts, last_error, processed_at FROM inbox \
+         WHERE ($1 = '' OR status = $2) ORDER BY id DESC LIMIT $3",
+    )
+    .bind(status)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(InboxEntry {
+                id: r.try_get(0)?,
+                channel: r.try_get(1)?,
+                event_id: r.try_get(2)?,
+                received_at: r.try_get(3)?,
+                status: r.try_get(4)?,
+                attempts: r.try_get(5)?,
+                last_error: r.try_get(6)?,
+                processed_at: r.try_get(7)?,
+            })
+        })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }

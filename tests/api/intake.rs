@@ -188,3 +188,38 @@ async fn a_database_outage_gets_503_then_recovers() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_policy_naming_an_unknown_skill_stops_the_start_with_the_reason() {
+    let db = crate::helpers::TestDb::new(Db::Sqlite);
+    let mut settings = hearken::config::Settings::default();
+    settings.server.listen = "127.0.0.1:0".into();
+    settings.database.url = hearken::config::Secret::new(db.url.clone());
+    settings.nlu.intents_dir = crate::helpers::root().join("intents");
+    settings.policy.fallback_skill = "genral".into();
+    let err = hearken::startup::Application::build(settings, Default::default())
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("genral"), "{err}");
+}
+
+#[tokio::test]
+async fn failed_inbox_rows_are_listed_with_their_error() {
+    let app = spawn_app(Db::Sqlite, |_| {}).await;
+    // An event no adapter could have written: the pipeline marks it failed, not lost.
+    sqlx::query("INSERT INTO inbox (channel, event_id, received_at, event) VALUES ('webchat', 'x', 0, 'not json')")
+        .execute(&app.engine.store.pool)
+        .await
+        .unwrap();
+    app.drain().await;
+    let v = app.get("/v1/inbox?status=failed").await;
+    assert_eq!(v["counts"]["failed"], 1, "{v}");
+    assert!(
+        v["events"][0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("unreadable"),
+        "{v}"
+    );
+}

@@ -76,7 +76,6 @@ fn the_document_is_valid_json_with_an_error_schema_listing_every_code() {
         "unknown_channel",
         "conflict",
         "payload_too_large",
-        "overloaded",
         "not_ready",
         "store_unavailable",
         "internal",

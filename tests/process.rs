@@ -1,0 +1,180 @@
+//! The `hearken serve` binary killed with SIGKILL while messages wait in the inbox and actions
+//! in the outbox: after a restart every message is processed once and every action sent once.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SECRET: &str = "process-test-secret";
+const TOKEN: &str = "process-test-token-0123456789";
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    /// Start the binary and read the port it printed.
+    fn start(config: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hearken"))
+            .args(["serve", "--config"])
+            .arg(config)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("HEARKEN_LOG", "warn")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .expect("the server printed its address")
+                .expect("utf-8");
+            if let Some(rest) = line.strip_prefix("hearken listening on http://127.0.0.1:") {
+                break rest.split(' ').next().expect("port").to_string();
+            }
+        };
+        // Keep draining stderr so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    fn kill(mut self) {
+        // SIGKILL: no graceful shutdown, no flushing.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+}
+
+/// Wait for a condition of the service, polling (the binary runs its own workers).
+async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn get(http: &reqwest::Client, url: String) -> Option<Value> {
+    let r = http.get(url).bearer_auth(TOKEN).send().await.ok()?;
+    r.status().is_success().then_some(())?;
+    r.json().await.ok()
+}
+
+fn config(
+    dir: &std::path::Path,
+    platform: &str,
+    pipeline: bool,
+    outbox: bool,
+) -> std::path::PathBuf {
+    let path = dir.join(format!("hearken-{pipeline}-{outbox}.toml"));
+    let text = format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+api_token = "{TOKEN}"
+[database]
+url = "sqlite://{db}"
+[pipeline]
+enabled = {pipeline}
+[outbox]
+enabled = {outbox}
+[[channels.api]]
+name = "crm"
+secret = "{SECRET}"
+outbound_url = "{platform}/actions"
+"#,
+        db = dir.join("hearken.db").display()
+    );
+    std::fs::write(&path, text).expect("config written");
+    path
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_process_loses_nothing_and_sends_nothing_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/actions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "p"})))
+        .mount(&platform)
+        .await;
+    let http = reqwest::Client::new();
+    let n = 20;
+
+    // 1. Intake only: messages are acknowledged, then the process dies with them in the inbox.
+    let server = Server::start(&config(dir.path(), &platform.uri(), false, false));
+    for i in 0..n {
+        let body = json!({"event_id": format!("e{i}"), "visibility": "private", "thread_id": format!("dm-{i}"),
+            "author": {"handle": format!("user{i}")}, "text": "where is my order?"})
+        .to_string();
+        let sig = hearken::signature::sign(SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+        let r = http
+            .post(format!("{}/v1/channels/crm/webhook", server.base))
+            .header("x-hearken-signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    server.kill();
+
+    // 2. Pipeline only: every message becomes a reply action, then the process dies again.
+    let server = Server::start(&config(dir.path(), &platform.uri(), true, false));
+    let base = server.base.clone();
+    until("20 pending actions", async || {
+        get(&http, format!("{base}/v1/outbox?status=pending&limit=500"))
+            .await
+            .is_some_and(|v| v["actions"].as_array().map(Vec::len) == Some(n))
+    })
+    .await;
+    server.kill();
+    assert!(
+        platform.received_requests().await.unwrap().is_empty(),
+        "nothing was sent yet"
+    );
+
+    // 3. Everything on: each action is sent once.
+    let server = Server::start(&config(dir.path(), &platform.uri(), true, true));
+    let base = server.base.clone();
+    until("20 sent actions", async || {
+        get(&http, format!("{base}/v1/outbox?status=sent&limit=500"))
+            .await
+            .is_some_and(|v| v["actions"].as_array().map(Vec::len) == Some(n))
+    })
+    .await;
+    let convs = get(&http, format!("{base}/v1/conversations?limit=500"))
+        .await
+        .unwrap();
+    assert_eq!(convs["conversations"].as_array().unwrap().len(), n);
+    server.kill();
+    let sent = platform.received_requests().await.unwrap();
+    let keys: std::collections::BTreeSet<String> = sent
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("idempotency-key")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        (sent.len(), keys.len()),
+        (n, n),
+        "each action sent exactly once"
+    );
+}
