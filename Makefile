@@ -6,10 +6,10 @@ ORT_LIB := models/onnxruntime/libonnxruntime.so.1.31.1
 # nextest when installed, plain cargo test otherwise: both run the same tests.
 TEST_RUNNER := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
 
-.PHONY: run test model lint fmt bench clean-models
+.PHONY: run test model lint fmt bench bench-service clean-models
 
 run: model
-	$(CARGO) run --release -- classify
+	$(CARGO) run --release -- serve
 
 test: model
 	$(CARGO) build --tests --benches --quiet
@@ -37,3 +37,10 @@ clean-models:
 	rm -rf $(MODEL_DIR) models/onnxruntime
 
 include mk/rust-bert.mk
+
+# Webhook intake (wrk, 50/500 connections, SQLite/PostgreSQL, group commit on/off) and end to end
+# at a steady 200 messages/s: docs/BENCHMARKS.md.
+bench-service: model
+	command -v wrk >/dev/null || (sudo -n apt-get install -y wrk 2>/dev/null || apt-get install -y wrk)
+	bash scripts/bench_intake.sh
+	bash scripts/bench_e2e.sh

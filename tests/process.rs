@@ -178,3 +178,59 @@ async fn a_killed_process_loses_nothing_and_sends_nothing_twice() {
         "each action sent exactly once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_cleanly_and_a_restart_finishes_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let platform = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/actions"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "p"})))
+        .mount(&platform)
+        .await;
+    let http = reqwest::Client::new();
+    let cfg = config(dir.path(), &platform.uri(), true, true);
+    let mut server = Server::start(&cfg);
+    let n = 30;
+    for i in 0..n {
+        let body = json!({"event_id": format!("e{i}"), "visibility": "private", "thread_id": format!("dm-{i}"),
+            "author": {"handle": format!("user{i}")}, "text": "how do I reset my password?"})
+        .to_string();
+        let sig = hearken::signature::sign(SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+        let r = http
+            .post(format!("{}/v1/channels/crm/webhook", server.base))
+            .header("x-hearken-signature", sig)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let pid = server.child.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    let status = tokio::task::spawn_blocking(move || server.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "a clean exit on SIGTERM: {status:?}");
+
+    let server = Server::start(&cfg);
+    let base = server.base.clone();
+    until("every reply sent", async || {
+        get(&http, format!("{base}/v1/outbox?status=sent&limit=500"))
+            .await
+            .is_some_and(|v| v["actions"].as_array().map(Vec::len) == Some(n))
+    })
+    .await;
+    let inbox = get(&http, format!("{base}/v1/inbox?limit=1"))
+        .await
+        .unwrap();
+    assert_eq!(inbox["counts"]["done"], n, "{inbox}");
+    server.kill();
+    assert_eq!(
+        platform.received_requests().await.unwrap().len(),
+        n,
+        "nothing sent twice"
+    );
+}

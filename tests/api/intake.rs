@@ -223,3 +223,31 @@ async fn failed_inbox_rows_are_listed_with_their_error() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn the_web_chat_stream_delivers_the_reply_as_a_server_sent_event() {
+    use futures::StreamExt;
+    let app = spawn_app(Db::Sqlite, |_| {}).await;
+    let s = session();
+    app.chat(&s, "m1", "how do I reset my password?").await;
+    let stream = app
+        .http
+        .get(format!("{}/v1/webchat/sessions/{s}/stream", app.addr))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let mut body = stream.bytes_stream();
+    app.drain().await;
+    let mut seen = String::new();
+    while !seen.contains("\"from\":\"bot\"") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(20), body.next())
+            .await
+            .expect("an event arrives")
+            .expect("stream open")
+            .unwrap();
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.starts_with("event: messages"), "{seen}");
+    assert!(seen.contains("Forgot password"), "{seen}");
+}
