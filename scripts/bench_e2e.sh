@@ -14,8 +14,8 @@ work=$(mktemp -d)
 port=18081
 out=reports/e2e-bench.md
 mkdir -p reports
-echo "| store | offered msg/s | achieved | ack p50/p99 ms | in->action p50 ms | p99 ms | in->decided p50 ms | p99 ms | messages | with an action |" >"$out"
-echo "|---|---|---|---|---|---|---|---|---|---|" >>"$out"
+echo "| store | offered msg/s | achieved | refused (503) | ack p50/p99 ms | in->action p50 ms | p99 ms | in->decided p50 ms | p99 ms | messages | with an action |" >"$out"
+echo "|---|---|---|---|---|---|---|---|---|---|---|" >>"$out"
 
 SQL="SELECT (MIN(o.created_at) - i.received_at) AS to_action, (i.processed_at - i.received_at) AS to_decided
      FROM inbox i JOIN messages m ON m.inbox_id = i.id
@@ -62,7 +62,7 @@ rows = [r.split(",") for r in """$rows""".strip().splitlines()]
 act = sorted(float(a) for a, _ in rows if a)
 dec = sorted(float(b) for _, b in rows if b)
 p = lambda xs, q: xs[int((len(xs) - 1) * q)] if xs else float("nan")
-print(f"| {store} | {load['offered_rate']} | {load['achieved_rate']:.0f} | {load['ack_p50_ms']:.1f} / {load['ack_p99_ms']:.1f} | "
+print(f"| {store} | {load['offered_rate']} | {load['achieved_rate']:.0f} | {load['failed']} | {load['ack_p50_ms']:.1f} / {load['ack_p99_ms']:.1f} | "
       f"{p(act, .5):.0f} | {p(act, .99):.0f} | {p(dec, .5):.0f} | {p(dec, .99):.0f} | {len(rows)} | {len(act)} |")
 PY
 done
