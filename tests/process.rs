@@ -54,6 +54,22 @@ impl Server {
     }
 }
 
+/// Deliver message `i` through the signed API channel; it must be acknowledged.
+async fn post_signed(http: &reqwest::Client, base: &str, i: usize, text: &str) {
+    let body = json!({"event_id": format!("e{i}"), "visibility": "private", "thread_id": format!("dm-{i}"),
+        "author": {"handle": format!("user{i}")}, "text": text})
+    .to_string();
+    let sig = hearken::signature::sign(SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
+    let r = http
+        .post(format!("{base}/v1/channels/crm/webhook"))
+        .header("x-hearken-signature", sig)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
 /// Wait for a condition of the service, polling (the binary runs its own workers).
 async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let started = Instant::now();
@@ -116,18 +132,7 @@ async fn a_killed_process_loses_nothing_and_sends_nothing_twice() {
     // 1. Intake only: messages are acknowledged, then the process dies with them in the inbox.
     let server = Server::start(&config(dir.path(), &platform.uri(), false, false));
     for i in 0..n {
-        let body = json!({"event_id": format!("e{i}"), "visibility": "private", "thread_id": format!("dm-{i}"),
-            "author": {"handle": format!("user{i}")}, "text": "where is my order?"})
-        .to_string();
-        let sig = hearken::signature::sign(SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
-        let r = http
-            .post(format!("{}/v1/channels/crm/webhook", server.base))
-            .header("x-hearken-signature", sig)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        post_signed(&http, &server.base, i, "where is my order?").await;
     }
     server.kill();
 
@@ -193,18 +198,7 @@ async fn sigterm_stops_cleanly_and_a_restart_finishes_the_rest() {
     let mut server = Server::start(&cfg);
     let n = 30;
     for i in 0..n {
-        let body = json!({"event_id": format!("e{i}"), "visibility": "private", "thread_id": format!("dm-{i}"),
-            "author": {"handle": format!("user{i}")}, "text": "how do I reset my password?"})
-        .to_string();
-        let sig = hearken::signature::sign(SECRET, chrono::Utc::now().timestamp(), body.as_bytes());
-        let r = http
-            .post(format!("{}/v1/channels/crm/webhook", server.base))
-            .header("x-hearken-signature", sig)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        post_signed(&http, &server.base, i, "how do I reset my password?").await;
     }
     let pid = server.child.id().to_string();
     let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
