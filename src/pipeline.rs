@@ -41,7 +41,7 @@ pub async fn run_once(engine: &Engine) -> Result<usize, PipelineError> {
             Ok(ev) => parsed.push((row, ev)),
             Err(e) => {
                 tracing::error!(inbox_id = row.id, error = %e, "unreadable inbox row");
-                inbox::release_failed(&engine.store, row.id, &format!("unreadable: {e}"), true)
+                inbox::release_failed(&engine.store, row.id, &format!("unreadable: {e}"), true, 0)
                     .await?;
             }
         }
@@ -52,7 +52,14 @@ pub async fn run_once(engine: &Engine) -> Result<usize, PipelineError> {
         Err(e) => {
             for (row, _) in &parsed {
                 let give_up = row.attempts >= i64::from(s.max_attempts);
-                inbox::release_failed(&engine.store, row.id, &e.to_string(), give_up).await?;
+                inbox::release_failed(
+                    &engine.store,
+                    row.id,
+                    &e.to_string(),
+                    give_up,
+                    retry_at(engine, row.attempts),
+                )
+                .await?;
             }
             return Err(e);
         }
@@ -71,13 +78,27 @@ pub async fn run_once(engine: &Engine) -> Result<usize, PipelineError> {
             Err(e) => {
                 tracing::warn!(error = %e, "message failed; it stays in the inbox");
                 let give_up = row.attempts >= i64::from(s.max_attempts);
-                inbox::release_failed(&engine.store, row.id, &e.to_string(), give_up).await?;
+                inbox::release_failed(
+                    &engine.store,
+                    row.id,
+                    &e.to_string(),
+                    give_up,
+                    retry_at(engine, row.attempts),
+                )
+                .await?;
             }
         }
     }
     engine.wake.outbox.notify_one();
     engine.wake.events.notify_one();
     Ok(done)
+}
+
+/// When a failed message is tried again: 1 s, 2 s, 4 s... up to a minute, so a passing fault
+/// (a locked or restarting database) does not use up every attempt at once.
+fn retry_at(engine: &Engine, attempts: i64) -> i64 {
+    let delay = 1000i64 << attempts.clamp(0, 6);
+    engine.clock.now_ms() + delay.min(60_000)
 }
 
 /// Inference runs on the model's own threads; this task only waits for it.

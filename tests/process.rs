@@ -228,3 +228,64 @@ async fn sigterm_stops_cleanly_and_a_restart_finishes_the_rest() {
         "nothing sent twice"
     );
 }
+
+#[test]
+fn the_shell_runs_a_message_through_the_pipeline_and_shows_the_decision() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/shell.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hearken"))
+        .args(["shell", "--database-url", &db])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"how do I reset my password?\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("intent: account_access"), "{text}");
+    assert!(text.contains("decision: reply"), "{text}");
+    assert!(text.contains("bot (private): "), "{text}");
+}
+
+#[test]
+fn the_emergency_command_switches_the_mode_for_every_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/e.db", dir.path().display());
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hearken"))
+            .args(args)
+            .args(["--database-url", &db])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    assert!(run(&["emergency", "status"]).contains("off (never switched)"));
+    let on = run(&[
+        "emergency",
+        "on",
+        "--message",
+        "Outage: replies are slow",
+        "--actor",
+        "ops:ann",
+    ]);
+    assert!(
+        on.contains("ON") && on.contains("Outage: replies are slow") && on.contains("ops:ann"),
+        "{on}"
+    );
+    assert!(run(&["emergency", "off"]).contains("off (changed"));
+}

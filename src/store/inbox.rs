@@ -65,8 +65,8 @@ pub async fn claim(
 ) -> Result<Vec<InboxRow>, StoreError> {
     let sql = format!(
         "UPDATE inbox SET status = 'processing', attempts = attempts + 1, claimed_until = $1 \
-         WHERE id IN (SELECT id FROM inbox WHERE status = 'pending' \
-            OR (status = 'processing' AND claimed_until < $2) ORDER BY id LIMIT $3{}) \
+         WHERE id IN (SELECT id FROM inbox WHERE (status = 'pending' OR status = 'processing') \
+            AND claimed_until < $2 ORDER BY id LIMIT $3{}) \
          RETURNING id, channel, event_id, received_at, event, attempts",
         store.skip_locked()
     );
@@ -104,17 +104,20 @@ pub async fn mark_done(tx: &mut Tx, id: i64, now_ms: i64) -> Result<(), StoreErr
     Ok(())
 }
 
-/// Give a row back after a failure: pending again, or `failed` once out of attempts.
+/// Give a row back after a failure: pending again from `retry_at_ms` (so a passing fault does
+/// not burn every attempt at once), or `failed` once out of attempts.
 pub async fn release_failed(
     store: &Store,
     id: i64,
     error: &str,
     give_up: bool,
+    retry_at_ms: i64,
 ) -> Result<(), StoreError> {
     let status = if give_up { "failed" } else { "pending" };
-    sqlx::query("UPDATE inbox SET status = $1, last_error = $2, claimed_until = 0 WHERE id = $3")
+    sqlx::query("UPDATE inbox SET status = $1, last_error = $2, claimed_until = $3 WHERE id = $4")
         .bind(status)
         .bind(error)
+        .bind(retry_at_ms)
         .bind(id)
         .execute(&store.pool)
         .await?;
