@@ -1,7 +1,6 @@
 //! Startup: build the application from settings (store, migrations, engine, channels, HTTP),
 //! start the background workers, and run until SIGTERM/Ctrl-C with a graceful drain.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -88,7 +87,7 @@ pub async fn build_engine(
     }
     let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
     for api in &settings.channels.api {
-        channels.insert(Arc::new(ApiChannel::new(api.clone(), timeout)));
+        channels.insert_api(Arc::new(ApiChannel::new(api.clone(), timeout)));
     }
     Ok(Arc::new(Engine::new(
         store, settings, calendar, channels, clock,
@@ -130,14 +129,6 @@ impl Application {
             .map_err(|e| StartupError::Listen(listen, e))?;
         let engine = build_engine(settings.clone(), opts.clock.clone()).await?;
         let api_token = api_token(&settings)?;
-        let mut inbound = BTreeMap::new();
-        let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
-        for api in &settings.channels.api {
-            inbound.insert(
-                api.name.clone(),
-                Arc::new(ApiChannel::new(api.clone(), timeout)),
-            );
-        }
         let intake = Intake::start(
             engine.store.clone(),
             opts.clock.clone(),
@@ -148,7 +139,6 @@ impl Application {
             engine: engine.clone(),
             intake,
             api_token,
-            inbound: Arc::new(inbound),
         };
         let (shutdown, _) = watch::channel(false);
         let mut app = Self {

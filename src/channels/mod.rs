@@ -94,11 +94,21 @@ pub trait Channel: Send + Sync {
 #[derive(Clone, Default)]
 pub struct Channels {
     by_name: BTreeMap<String, Arc<dyn Channel>>,
+    /// The same API channels, typed, for their inbound webhooks.
+    api: BTreeMap<String, Arc<api::ApiChannel>>,
 }
 
 impl Channels {
     pub fn insert(&mut self, channel: Arc<dyn Channel>) {
         self.by_name.insert(channel.name().to_string(), channel);
+    }
+    /// An API channel: sends like any channel, and accepts signed webhooks.
+    pub fn insert_api(&mut self, channel: Arc<api::ApiChannel>) {
+        self.api.insert(channel.name().to_string(), channel.clone());
+        self.insert(channel);
+    }
+    pub fn api(&self, name: &str) -> Option<&Arc<api::ApiChannel>> {
+        self.api.get(name)
     }
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Channel>> {
         self.by_name.get(name)

@@ -26,8 +26,9 @@ async fn webhook(
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let channel = state
-        .inbound
-        .get(&name)
+        .engine
+        .channels
+        .api(&name)
         .cloned()
         .ok_or_else(|| ApiError::UnknownChannel(name.clone()))?;
     let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;

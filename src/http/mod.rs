@@ -31,8 +31,6 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     pub intake: Intake,
     pub api_token: Secret,
-    /// Channels that take signed webhooks, by name.
-    pub inbound: Arc<std::collections::BTreeMap<String, Arc<crate::channels::api::ApiChannel>>>,
 }
 
 pub fn router(state: AppState) -> Router {
