@@ -21,9 +21,38 @@ pub enum ConfigError {
 }
 
 /// A secret value: `Debug` and `Serialize` print `[redacted]`, only [`Secret::expose`] reveals it.
-#[derive(Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(transparent)]
+/// In hearken.toml it is a string, `{ env = "NAME" }` (read from that environment variable) or
+/// `{ file = "/run/secrets/x" }` (read from that file, trailing newline dropped), so credentials
+/// stay out of the file and out of git.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Secret(String);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SecretSource {
+    Plain(String),
+    Env { env: String },
+    File { file: PathBuf },
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match SecretSource::deserialize(d).map_err(|_| {
+            D::Error::custom(
+                "a secret is a string, { env = \"VARIABLE\" } or { file = \"/path/to/file\" }",
+            )
+        })? {
+            SecretSource::Plain(s) => Ok(Secret(s)),
+            SecretSource::Env { env } => std::env::var(&env).map(Secret).map_err(|_| {
+                D::Error::custom(format!("the environment variable {env} is not set"))
+            }),
+            SecretSource::File { file } => std::fs::read_to_string(&file)
+                .map(|s| Secret(s.trim_end_matches(['\n', '\r']).to_string()))
+                .map_err(|e| D::Error::custom(format!("cannot read {}: {e}", file.display()))),
+        }
+    }
+}
 
 impl Secret {
     pub fn new(s: impl Into<String>) -> Self {
@@ -257,6 +286,28 @@ pub struct ChannelSettings {
     pub webchat: WebchatSettings,
     /// API channels: signed JSON in at `/v1/channels/<name>/webhook`, signed POSTs out.
     pub api: Vec<crate::channels::api::ApiChannelSettings>,
+    pub x: Vec<crate::channels::x::XSettings>,
+    pub facebook: Vec<crate::channels::facebook::FacebookSettings>,
+    pub slack: Vec<crate::channels::slack::SlackSettings>,
+    pub mastodon: Vec<crate::channels::mastodon::MastodonSettings>,
+    pub telegram: Vec<crate::channels::telegram::TelegramSettings>,
+}
+
+impl ChannelSettings {
+    /// Every configured channel name with its table, in configuration order.
+    pub fn names(&self) -> Vec<(&'static str, &str)> {
+        let mut out = Vec::new();
+        if self.webchat.enabled {
+            out.push(("webchat", crate::channels::webchat::NAME));
+        }
+        out.extend(self.api.iter().map(|c| ("api", c.name.as_str())));
+        out.extend(self.x.iter().map(|c| ("x", c.name.as_str())));
+        out.extend(self.facebook.iter().map(|c| ("facebook", c.name.as_str())));
+        out.extend(self.slack.iter().map(|c| ("slack", c.name.as_str())));
+        out.extend(self.mastodon.iter().map(|c| ("mastodon", c.name.as_str())));
+        out.extend(self.telegram.iter().map(|c| ("telegram", c.name.as_str())));
+        out
+    }
 }
 
 impl Default for ChannelSettings {
@@ -264,6 +315,11 @@ impl Default for ChannelSettings {
         Self {
             webchat: WebchatSettings { enabled: true },
             api: Vec::new(),
+            x: Vec::new(),
+            facebook: Vec::new(),
+            slack: Vec::new(),
+            mastodon: Vec::new(),
+            telegram: Vec::new(),
         }
     }
 }
@@ -446,6 +502,43 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.server.api_token.unwrap().expose(), "12345678901234567890");
+    }
+
+    #[test]
+    fn a_secret_can_come_from_a_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "from-file\n").unwrap();
+        let toml = format!(
+            "[server]\napi_token = {{ file = {:?} }}\n[database]\nurl = {{ env = \"PATH\" }}\n",
+            path.display().to_string()
+        );
+        let s = Settings::from_sources(&toml, "hearken.toml", &env(&[])).unwrap();
+        assert_eq!(s.server.api_token.unwrap().expose(), "from-file");
+        assert_eq!(s.database.url.expose(), std::env::var("PATH").unwrap());
+    }
+
+    #[test]
+    fn a_missing_secret_source_is_named_in_the_error() {
+        let e = Settings::from_sources(
+            "[server]\napi_token = { env = \"HEARKEN_TEST_SURELY_UNSET_VAR\" }\n",
+            "hearken.toml",
+            &env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("HEARKEN_TEST_SURELY_UNSET_VAR") && e.contains("not set"),
+            "{e}"
+        );
+        let e = Settings::from_sources(
+            "[server]\napi_token = { file = \"/nonexistent/secret\" }\n",
+            "hearken.toml",
+            &env(&[]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("/nonexistent/secret"), "{e}");
     }
 
     #[test]

@@ -103,6 +103,48 @@ impl Engine {
             .status_at(self.clock.now(), message.as_deref()))
     }
 
+    /// Record a channel's health; a change raises `channel.unhealthy` / `channel.healthy`.
+    pub async fn channel_health(
+        &self,
+        channel: &str,
+        healthy: bool,
+        detail: Option<String>,
+        report: Option<&crate::channels::CheckReport>,
+    ) {
+        let now = self.clock.now_ms();
+        let before = self
+            .channels
+            .health
+            .set(channel, healthy, detail.clone(), report, now);
+        if before == Some(healthy) || (before.is_none() && healthy) {
+            return;
+        }
+        let kind = if healthy {
+            crate::events::kind::CHANNEL_HEALTHY
+        } else {
+            tracing::error!(
+                channel,
+                detail = detail.as_deref().unwrap_or(""),
+                "channel unhealthy"
+            );
+            crate::events::kind::CHANNEL_UNHEALTHY
+        };
+        let data = serde_json::json!({ "channel": channel, "detail": detail });
+        let result = async {
+            let mut tx = self.store.begin().await?;
+            crate::events::record(&mut tx, kind, None, data, now).await?;
+            tx.commit().await.map_err(StoreError::from)?;
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        match result {
+            Ok(()) => self.wake.events.notify_one(),
+            Err(e) => {
+                tracing::warn!(channel, error = %e, "could not record the channel health event")
+            }
+        }
+    }
+
     pub fn pause_channel(&self, channel: &str, until_ms: i64) {
         let mut p = self.paused.lock().unwrap_or_else(|e| e.into_inner());
         let entry = p.entry(channel.to_string()).or_insert(0);

@@ -26,7 +26,9 @@ pub mod kind {
     pub const CONTACT_UNLINKED: &str = "contact.unlinked";
     pub const TICKET_OPENED: &str = "ticket.opened";
     pub const EMERGENCY_CHANGED: &str = "emergency.changed";
-    pub const ALL: [&str; 15] = [
+    pub const CHANNEL_UNHEALTHY: &str = "channel.unhealthy";
+    pub const CHANNEL_HEALTHY: &str = "channel.healthy";
+    pub const ALL: [&str; 17] = [
         MESSAGE_RECEIVED,
         MESSAGE_CLASSIFIED,
         DECISION_MADE,
@@ -42,6 +44,8 @@ pub mod kind {
         CONTACT_UNLINKED,
         TICKET_OPENED,
         EMERGENCY_CHANGED,
+        CHANNEL_UNHEALTHY,
+        CHANNEL_HEALTHY,
     ];
 }
 

@@ -13,6 +13,7 @@ pub mod nlu;
 pub mod outbox;
 pub mod pipeline;
 pub mod policy;
+pub mod poller;
 pub mod signature;
 pub mod startup;
 pub mod store;

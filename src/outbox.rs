@@ -93,6 +93,9 @@ async fn attempt(engine: &Engine, row: &OutboxRow) -> Result<Sent, SendError> {
 }
 
 async fn on_sent(engine: &Engine, row: &OutboxRow, sent: Sent) -> Result<(), StoreError> {
+    if engine.channels.health.get(&row.channel).healthy == Some(false) {
+        engine.channel_health(&row.channel, true, None, None).await;
+    }
     let now = engine.clock.now_ms();
     let attempts = row.attempts + 1;
     let mut tx = engine.store.begin().await?;
@@ -102,7 +105,10 @@ async fn on_sent(engine: &Engine, row: &OutboxRow, sent: Sent) -> Result<(), Sto
             "reply" => {
                 let action: Option<Outbound> = serde_json::from_value(row.payload.clone()).ok();
                 if let Some(Outbound {
-                    kind: OutboundKind::Reply { visibility, text },
+                    kind:
+                        OutboundKind::Reply {
+                            visibility, text, ..
+                        },
                     ..
                 }) = action
                 {
@@ -194,7 +200,11 @@ async fn enqueue_ticket_reply(
     let visibility: Visibility =
         serde_json::from_value(p["reply_visibility"].clone()).unwrap_or(Visibility::Private);
     let action = Outbound {
-        kind: OutboundKind::Reply { visibility, text },
+        kind: OutboundKind::Reply {
+            visibility,
+            text,
+            quick_replies: Vec::new(),
+        },
         thread_id: p["thread_id"].as_str().unwrap_or_default().to_string(),
         target_message_id: p["target_message_id"].as_str().map(String::from),
         recipient: p["recipient"].as_str().unwrap_or_default().to_string(),
@@ -224,6 +234,17 @@ async fn on_failed(engine: &Engine, row: &OutboxRow, err: SendError) -> Result<(
     let attempts = row.attempts + 1;
     let next = match &err {
         SendError::Permanent(_) => None,
+        SendError::Unauthorized(reason) => {
+            engine
+                .channel_health(
+                    &row.channel,
+                    false,
+                    Some(format!("credentials refused: {reason}")),
+                    None,
+                )
+                .await;
+            None
+        }
         SendError::RateLimited { retry_after_ms, .. } => {
             engine.pause_channel(&row.channel, now + retry_after_ms);
             Some(now + retry_after_ms)

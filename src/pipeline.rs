@@ -286,11 +286,7 @@ impl Ctx<'_> {
             recipient: self.ev.author.handle.clone(),
         };
         let payload = serde_json::to_string(&action).expect("Outbound serialises; this is a bug");
-        let kind_name = match action.kind {
-            OutboundKind::Reply { .. } => "reply",
-            OutboundKind::Like => "like",
-            OutboundKind::Repost => "repost",
-        };
+        let kind_name = action.kind.name();
         outbox::enqueue(
             tx,
             &outbox::NewAction {
@@ -341,6 +337,7 @@ async fn apply_decision(
                 OutboundKind::Reply {
                     visibility: *visibility,
                     text: text.clone(),
+                    quick_replies: Vec::new(),
                 },
             )
             .await?;
@@ -354,6 +351,7 @@ async fn apply_decision(
                 OutboundKind::Reply {
                     visibility: *visibility,
                     text: text.clone(),
+                    quick_replies: Vec::new(),
                 },
             )
             .await?;

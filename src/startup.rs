@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::channels::api::ApiChannel;
+use crate::channels::{facebook, mastodon, slack, telegram, x};
 use crate::channels::{webchat::Webchat, Channels};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Secret, Settings};
@@ -86,8 +87,24 @@ pub async fn build_engine(
         channels.insert(Arc::new(Webchat));
     }
     let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
-    for api in &settings.channels.api {
-        channels.insert_api(Arc::new(ApiChannel::new(api.clone(), timeout)));
+    let cs = &settings.channels;
+    for c in &cs.api {
+        channels.insert(Arc::new(ApiChannel::new(c.clone(), timeout)));
+    }
+    for c in &cs.x {
+        channels.insert(Arc::new(x::XChannel::new(c.clone(), timeout)));
+    }
+    for c in &cs.facebook {
+        channels.insert(Arc::new(facebook::FacebookChannel::new(c.clone(), timeout)));
+    }
+    for c in &cs.slack {
+        channels.insert(Arc::new(slack::SlackChannel::new(c.clone(), timeout)));
+    }
+    for c in &cs.mastodon {
+        channels.insert(Arc::new(mastodon::MastodonChannel::new(c.clone(), timeout)));
+    }
+    for c in &cs.telegram {
+        channels.insert(Arc::new(telegram::TelegramChannel::new(c.clone(), timeout)));
     }
     Ok(Arc::new(Engine::new(
         store, settings, calendar, channels, clock,
@@ -98,14 +115,19 @@ pub async fn build_engine(
 /// name used twice.
 fn check(settings: &Settings) -> Result<(), StartupError> {
     let mut names = std::collections::BTreeSet::new();
-    if settings.channels.webchat.enabled {
-        names.insert(crate::channels::webchat::NAME.to_string());
-    }
-    for api in &settings.channels.api {
-        if !names.insert(api.name.clone()) {
+    for (table, name) in settings.channels.names() {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
             return Err(StartupError::Config(format!(
-                "channels.api: the name {:?} is used twice (or clashes with webchat); names must be unique",
-                api.name
+                "channels.{table}: the name {name:?} must be letters, digits, '-' or '_' (it is part of the webhook URL)"
+            )));
+        }
+        if !names.insert(name) {
+            return Err(StartupError::Config(format!(
+                "channels.{table}: the name {name:?} is used twice; channel names must be unique across all platforms"
             )));
         }
     }
@@ -153,6 +175,11 @@ impl Application {
         }
         if opts.workers {
             app.workers = crate::workers::spawn(app.engine.clone(), app.shutdown.subscribe());
+            app.workers.extend(crate::poller::spawn(
+                app.engine.clone(),
+                app.state.intake.clone(),
+                app.shutdown.subscribe(),
+            ));
         }
         Ok(app)
     }

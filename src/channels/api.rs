@@ -5,8 +5,10 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use std::time::Duration;
 
+use super::webhook::Method;
 use super::{
-    classify_response, transport_error, Author, Channel, InboundEvent, Outbound, SendError, Sent,
+    classify_response, transport_error, Author, Channel, InboundError, InboundEvent, Outbound,
+    SendError, Sent, Webhook, WebhookReply, WebhookRequest,
 };
 use crate::config::Secret;
 use crate::policy::Visibility;
@@ -36,14 +38,6 @@ pub struct ApiInbound {
     pub text: String,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum InboundError {
-    #[error(transparent)]
-    Signature(#[from] signature::SignatureError),
-    #[error("malformed payload: {0}")]
-    Malformed(String),
-}
-
 pub struct ApiChannel {
     settings: ApiChannelSettings,
     http: reqwest::Client,
@@ -70,7 +64,8 @@ impl ApiChannel {
             signature_header,
             body,
             now_secs,
-        )?;
+        )
+        .map_err(|e| InboundError::Unauthorized(e.to_string()))?;
         let m: ApiInbound =
             serde_json::from_slice(body).map_err(|e| InboundError::Malformed(e.to_string()))?;
         if m.text.trim().is_empty() {
@@ -93,9 +88,27 @@ impl ApiChannel {
     }
 }
 
+impl Webhook for ApiChannel {
+    fn handle(&self, req: &WebhookRequest<'_>) -> Result<WebhookReply, InboundError> {
+        if req.method != Method::Post {
+            return Err(InboundError::Malformed(
+                "API channels take POST requests only".into(),
+            ));
+        }
+        let event = self.accept(req.header(signature::HEADER), req.body, req.now_secs)?;
+        Ok(WebhookReply::Events(vec![event]))
+    }
+}
+
 impl Channel for ApiChannel {
     fn name(&self) -> &str {
         &self.settings.name
+    }
+    fn platform(&self) -> &'static str {
+        "api"
+    }
+    fn webhook(&self) -> Option<&dyn Webhook> {
+        Some(self)
     }
 
     fn send<'a>(

@@ -1,11 +1,25 @@
-//! Channels: the `Channel` trait (send an outbound action to a platform), the inbound event every
-//! adapter produces, and the registry of configured channels. One file per platform.
+//! Channels: the `Channel` trait (send an outbound action to a platform, receive its webhooks or
+//! poll it, check its credentials), the inbound event every adapter produces, and the registry
+//! of configured channels. One file (or folder) per platform.
 
 pub mod api;
+pub mod facebook;
+pub mod filter;
+pub mod health;
+pub mod mastodon;
+pub mod slack;
+pub mod telegram;
 pub mod webchat;
+pub mod webhook;
+pub mod x;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::time::Duration;
+
+pub use filter::MonitorFilter;
+pub use health::{CheckReport, HealthBoard, Registration};
+pub use webhook::{InboundError, Webhook, WebhookReply, WebhookRequest};
 
 use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
@@ -42,9 +56,30 @@ pub enum OutboundKind {
     Reply {
         visibility: Visibility,
         text: String,
+        /// Quick-reply buttons, where the platform has them (Messenger, Telegram); others
+        /// ignore them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        quick_replies: Vec<String>,
     },
     Like,
     Repost,
+    /// Hide the target comment from the public (Facebook).
+    Hide,
+    /// Show "typing..." in a private thread (Messenger, Telegram); best effort.
+    Typing,
+}
+
+impl OutboundKind {
+    /// The outbox row's `kind`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Reply { .. } => "reply",
+            Self::Like => "like",
+            Self::Repost => "repost",
+            Self::Hide => "hide",
+            Self::Typing => "typing",
+        }
+    }
 }
 
 /// An outbound action with everything the platform needs to address it.
@@ -74,47 +109,118 @@ pub enum SendError {
     /// The platform said 429; do not send on this channel for `retry_after_ms`.
     #[error("rate limited for {retry_after_ms} ms: {reason}")]
     RateLimited { retry_after_ms: i64, reason: String },
-    /// Retrying will not help (4xx other than 429): dead-letter at once.
+    /// Retrying will not help (4xx other than 401/429): dead-letter at once.
     #[error("{0}")]
     Permanent(String),
+    /// The platform refused our credentials (expired or revoked token): the channel is marked
+    /// unhealthy, the action dead-lettered and escalated.
+    #[error("credentials refused: {0}")]
+    Unauthorized(String),
+}
+
+/// What a poll brought: new events and the cursor to resume from.
+#[derive(Debug, Default)]
+pub struct Polled {
+    pub events: Vec<InboundEvent>,
+    /// Persisted after the events are committed; `None` keeps the previous cursor.
+    pub cursor: Option<String>,
+}
+
+/// A platform with no webhooks (Mastodon): hearken asks it for news.
+pub trait Poller: Send + Sync {
+    /// Events after `cursor` (`None`: the first poll, which should start from now, not replay
+    /// history).
+    fn poll<'a>(&'a self, cursor: Option<&'a str>) -> BoxFuture<'a, Result<Polled, SendError>>;
+    /// Time between polls.
+    fn interval(&self) -> Duration;
 }
 
 /// A platform the outbox can send through.
 pub trait Channel: Send + Sync {
     fn name(&self) -> &str;
+    /// The platform (`x`, `facebook`, `slack`, ...), for listings.
+    fn platform(&self) -> &'static str {
+        "other"
+    }
     /// Perform `action`; `idempotency_key` is passed to platforms that deduplicate on it.
     fn send<'a>(
         &'a self,
         action: &'a Outbound,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<Sent, SendError>>;
+    /// Inbound webhooks at `/v1/channels/<name>/webhook`; `None` when the channel has none.
+    fn webhook(&self) -> Option<&dyn Webhook> {
+        None
+    }
+    /// Inbound by polling; `None` when the channel has webhooks instead.
+    fn poller(&self) -> Option<&dyn Poller> {
+        None
+    }
+    /// Which public posts enter the pipeline.
+    fn monitor(&self) -> Option<&MonitorFilter> {
+        None
+    }
+    /// "Who am I": are the credentials good, is the webhook subscribed.
+    fn check(&self) -> BoxFuture<'_, Result<CheckReport, SendError>> {
+        Box::pin(async { Ok(CheckReport::default()) })
+    }
+    /// Subscribe the platform's webhooks to `webhook_url` where its API allows it.
+    fn register_webhook<'a>(
+        &'a self,
+        _webhook_url: &'a str,
+    ) -> BoxFuture<'a, Result<Registration, SendError>> {
+        Box::pin(async {
+            Ok(Registration::NotSupported(
+                "this channel has no webhook to register".into(),
+            ))
+        })
+    }
 }
 
-/// The configured channels by name.
+/// The configured channels by name, and their health.
 #[derive(Clone, Default)]
 pub struct Channels {
     by_name: BTreeMap<String, Arc<dyn Channel>>,
-    /// The same API channels, typed, for their inbound webhooks.
-    api: BTreeMap<String, Arc<api::ApiChannel>>,
+    pub health: Arc<HealthBoard>,
 }
 
 impl Channels {
     pub fn insert(&mut self, channel: Arc<dyn Channel>) {
         self.by_name.insert(channel.name().to_string(), channel);
     }
-    /// An API channel: sends like any channel, and accepts signed webhooks.
-    pub fn insert_api(&mut self, channel: Arc<api::ApiChannel>) {
-        self.api.insert(channel.name().to_string(), channel.clone());
-        self.insert(channel);
-    }
-    pub fn api(&self, name: &str) -> Option<&Arc<api::ApiChannel>> {
-        self.api.get(name)
-    }
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Channel>> {
         self.by_name.get(name)
     }
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.by_name.keys().map(String::as_str)
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Arc<dyn Channel>> {
+        self.by_name.values()
+    }
+    /// Name -> "ok" / "unhealthy: <why>" / "unchecked", for `/ready`.
+    pub fn health_summary(&self) -> BTreeMap<String, String> {
+        self.names()
+            .map(|n| {
+                let s = self.health.get(n);
+                let v = match s.healthy {
+                    Some(true) => "ok".to_string(),
+                    Some(false) => format!("unhealthy: {}", s.detail.unwrap_or_default()),
+                    None => "unchecked".to_string(),
+                };
+                (n.to_string(), v)
+            })
+            .collect()
+    }
+    /// Apply the channel's keyword monitoring; dropped posts are counted.
+    pub fn admit(&self, channel: &dyn Channel, event: &InboundEvent) -> bool {
+        match channel.monitor().map(|f| f.admit(event)) {
+            None | Some(Ok(())) => true,
+            Some(Err(why)) => {
+                tracing::debug!(channel = channel.name(), event_id = %event.event_id, ?why, "post filtered out");
+                self.health.count_filtered(channel.name());
+                false
+            }
+        }
     }
 }
 
@@ -152,6 +258,9 @@ pub async fn classify_response(
     }
     let body = resp.text().await.unwrap_or_default();
     let excerpt: String = body.chars().take(300).collect();
+    if status.as_u16() == 401 {
+        return Err(SendError::Unauthorized(format!("{status}: {excerpt}")));
+    }
     if status.is_server_error() || status.as_u16() == 408 {
         return Err(SendError::Retryable(format!("{status}: {excerpt}")));
     }

@@ -28,11 +28,15 @@ impl Channel for Terminal {
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(async move {
             match &a.kind {
-                OutboundKind::Reply { visibility, text } => {
+                OutboundKind::Reply {
+                    visibility, text, ..
+                } => {
                     println!("  bot ({}): {text}", visibility.as_str())
                 }
                 OutboundKind::Like => println!("  bot: (likes the message)"),
                 OutboundKind::Repost => println!("  bot: (reposts the message)"),
+                OutboundKind::Hide => println!("  bot: (hides the message)"),
+                OutboundKind::Typing => println!("  bot: (typing...)"),
             }
             Ok(Sent::default())
         })

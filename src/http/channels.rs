@@ -1,49 +1,126 @@
-//! Platform webhooks: `POST /v1/channels/{name}/webhook`. The raw body is verified before it is
-//! parsed; the event is committed to the inbox before the 2xx; a repeat is acknowledged and ignored.
+//! Platform webhooks: `GET|POST /v1/channels/{name}/webhook`, and the channel listing. The raw
+//! body is verified before it is parsed; events are committed to the inbox before the 2xx; a
+//! repeat is acknowledged and ignored; an unverified request never gets a 2xx.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
 use super::error::body;
 use super::{ApiError, AppState};
-use crate::channels::api::InboundError;
-use crate::signature;
+use crate::channels::webhook::Method as HookMethod;
+use crate::channels::{InboundError, WebhookReply, WebhookRequest};
 use crate::store::inbox::Stored;
 
+/// Public routes: platforms call them, each adapter verifies its own scheme.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/v1/channels/{name}/webhook", post(webhook))
+    Router::new().route("/v1/channels/{name}/webhook", get(webhook).post(webhook))
+}
+
+/// Routes behind the API token.
+pub fn api_router() -> Router<AppState> {
+    Router::new().route("/v1/channels", get(list))
 }
 
 async fn webhook(
     State(state): State<AppState>,
     Path(name): Path<String>,
+    method: Method,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let channel = state
-        .engine
-        .channels
-        .api(&name)
+) -> Result<Response, ApiError> {
+    let channels = &state.engine.channels;
+    let channel = channels
+        .get(&name)
         .cloned()
         .ok_or_else(|| ApiError::UnknownChannel(name.clone()))?;
+    let hook = channel
+        .webhook()
+        .ok_or_else(|| ApiError::UnknownChannel(name.clone()))?;
     let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    let sig = headers.get(signature::HEADER).and_then(|v| v.to_str().ok());
-    let now = chrono::Utc::now().timestamp();
-    let event = channel.accept(sig, &bytes, now).map_err(|e| match e {
-        InboundError::Signature(s) => ApiError::BadSignature(format!("channel {name}: {s}")),
+    let req = WebhookRequest {
+        method: if method == Method::GET {
+            HookMethod::Get
+        } else {
+            HookMethod::Post
+        },
+        query: query.as_deref().unwrap_or(""),
+        headers: &headers,
+        body: &bytes,
+        now_secs: chrono::Utc::now().timestamp(),
+    };
+    let reply = hook.handle(&req).map_err(|e| match e {
+        InboundError::Unauthorized(m) => {
+            channels.health.count_rejected(&name);
+            ApiError::BadSignature(format!("channel {name}: {m}"))
+        }
+        InboundError::Forbidden(m) => {
+            channels.health.count_rejected(&name);
+            ApiError::Forbidden(format!("channel {name}: {m}"))
+        }
         InboundError::Malformed(m) => ApiError::BadRequest(m),
     })?;
-    let status = match state.intake.submit(&event).await? {
-        Stored::New(_) => "accepted",
-        Stored::Duplicate => "duplicate",
+    let events = match reply {
+        WebhookReply::Respond {
+            status,
+            content_type,
+            body,
+        } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            return Ok((status, [(header::CONTENT_TYPE, content_type)], body).into_response());
+        }
+        WebhookReply::Events(events) => events,
     };
-    Ok((
-        StatusCode::OK,
-        Json(json!({"status": status, "event_id": event.event_id})),
-    ))
+    let (mut accepted, mut duplicate, mut filtered) = (0, 0, 0);
+    let mut ids = Vec::with_capacity(events.len());
+    for event in events {
+        if !channels.admit(channel.as_ref(), &event) {
+            filtered += 1;
+            continue;
+        }
+        match state.intake.submit(&event).await? {
+            Stored::New(_) => accepted += 1,
+            Stored::Duplicate => duplicate += 1,
+        }
+        ids.push(event.event_id);
+    }
+    // One event keeps the shape API channels have always answered with.
+    let status = match (accepted, duplicate) {
+        (0, d) if d > 0 => "duplicate",
+        (0, _) => "ignored",
+        _ => "accepted",
+    };
+    let mut answer = json!({
+        "status": status,
+        "accepted": accepted,
+        "duplicate": duplicate,
+        "filtered": filtered,
+    });
+    if ids.len() == 1 {
+        answer["event_id"] = json!(ids[0]);
+    }
+    Ok((StatusCode::OK, Json(answer)).into_response())
+}
+
+/// Every channel with its platform, how it receives, and its health.
+async fn list(State(state): State<AppState>) -> Json<Value> {
+    let channels = &state.engine.channels;
+    let items: Vec<Value> = channels
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name(),
+                "platform": c.platform(),
+                "inbound": if c.webhook().is_some() { "webhook" } else if c.poller().is_some() { "polling" } else { "api" },
+                "health": channels.health.get(c.name()),
+            })
+        })
+        .collect();
+    Json(json!({ "items": items }))
 }

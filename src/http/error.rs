@@ -16,6 +16,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     BadSignature(String),
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0} not found")]
     NotFound(String),
     #[error("no channel named {0:?} is configured")]
@@ -39,6 +41,7 @@ impl ApiError {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::BadSignature(_) => (StatusCode::UNAUTHORIZED, "bad_signature"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::UnknownChannel(_) => (StatusCode::NOT_FOUND, "unknown_channel"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -62,7 +65,7 @@ impl IntoResponse for ApiError {
                 tracing::warn!(detail, "store unavailable");
                 self.to_string()
             }
-            Self::BadSignature(detail) => {
+            Self::BadSignature(detail) | Self::Forbidden(detail) => {
                 tracing::warn!(detail, "request refused: bad signature");
                 self.to_string()
             }

@@ -22,6 +22,8 @@ async fn ready(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
         "status": "ready",
         "bot": brain.bot.settings.bot,
         "intents": brain.bot.intents.len(),
-        "channels": state.engine.channels.names().collect::<Vec<_>>(),
+        // A channel with bad credentials does not make the service unready (the others
+        // work, and the inbox still takes messages); it is reported here and in /v1/channels.
+        "channels": state.engine.channels.health_summary(),
     })))
 }

@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .merge(outbox::router())
         .merge(inbox::router())
         .merge(events::router())
+        .merge(channels::api_router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             require_token,

@@ -3,6 +3,7 @@
 
 pub mod contacts;
 pub mod conversations;
+pub mod cursors;
 pub mod events;
 pub mod inbox;
 pub mod outbox;

@@ -4,6 +4,11 @@
 mod helpers;
 
 mod calendar;
+mod channel_facebook;
+mod channel_mastodon;
+mod channel_slack;
+mod channel_telegram;
+mod channel_x;
 mod contacts;
 mod events;
 mod intake;

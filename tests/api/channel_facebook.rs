@@ -1,0 +1,1 @@
+//! End to end: the facebook adapter against a simulated facebook server.

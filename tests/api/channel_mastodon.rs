@@ -1,0 +1,1 @@
+//! End to end: the mastodon adapter against a simulated mastodon server.

@@ -1,0 +1,1 @@
+//! End to end: the slack adapter against a simulated slack server.

@@ -1,0 +1,1 @@
+//! End to end: the telegram adapter against a simulated telegram server.

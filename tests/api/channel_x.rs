@@ -1,0 +1,1 @@
+//! End to end: the x adapter against a simulated x server.
