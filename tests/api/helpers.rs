@@ -128,6 +128,8 @@ pub fn psql(sql: &str) {
 pub struct TestApp {
     pub addr: String,
     pub engine: Arc<Engine>,
+    /// The inbox writer, for polled channels (`hearken::poller::poll_once`).
+    pub intake: hearken::inbox::Intake,
     pub token: String,
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,
@@ -177,10 +179,12 @@ pub async fn spawn_with(
     }
     let addr = format!("http://127.0.0.1:{}", app.port());
     let engine = app.engine.clone();
+    let intake = app.state.intake.clone();
     let shutdown = app.spawn();
     TestApp {
         addr,
         engine,
+        intake,
         token: TOKEN.into(),
         clock,
         http: reqwest::Client::new(),
@@ -190,6 +194,16 @@ pub async fn spawn_with(
 }
 
 impl TestApp {
+    /// Poll every polled channel once (what the poller loop does each interval).
+    #[allow(dead_code)] // until the first polled channel lands
+    pub async fn poll(&self) {
+        for c in self.engine.channels.iter() {
+            hearken::poller::poll_once(&self.engine, &self.intake, c.as_ref())
+                .await
+                .expect("poll succeeds");
+        }
+    }
+
     /// Run the workers until nothing is left to do (never sleeps).
     pub async fn drain(&self) {
         hearken::workers::drain(&self.engine)
