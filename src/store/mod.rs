@@ -129,10 +129,17 @@ impl Store {
     }
 
     /// A transaction; failing to get a connection at all means the database is unavailable.
+    ///
+    /// SQLite transactions take the write lock up front (`BEGIN IMMEDIATE`): a deferred one that
+    /// reads, then writes after another writer committed, fails at once with SQLITE_BUSY (its
+    /// snapshot is stale, so the busy timeout cannot help). Waiting for the lock at `BEGIN`
+    /// uses the busy timeout instead.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        self.pool
-            .begin()
-            .await
+        let begun = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        };
+        begun
             .map_err(|e| match StoreError::from(e) {
                 StoreError::Query(m) => StoreError::Unavailable(m),
                 other => other,
