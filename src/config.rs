@@ -291,6 +291,10 @@ pub struct ChannelSettings {
     pub slack: Vec<crate::channels::slack::SlackSettings>,
     pub mastodon: Vec<crate::channels::mastodon::MastodonSettings>,
     pub telegram: Vec<crate::channels::telegram::TelegramSettings>,
+    /// Seconds between credential and webhook checks of every channel by `serve` (the first
+    /// runs at start); 0 turns them off. An expired token then shows in `/ready` and raises
+    /// `channel.unhealthy` before a customer's reply fails.
+    pub check_interval_secs: u64,
 }
 
 impl ChannelSettings {
@@ -320,6 +324,7 @@ impl Default for ChannelSettings {
             slack: Vec::new(),
             mastodon: Vec::new(),
             telegram: Vec::new(),
+            check_interval_secs: 900,
         }
     }
 }

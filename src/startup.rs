@@ -175,6 +175,10 @@ impl Application {
         }
         if opts.workers {
             app.workers = crate::workers::spawn(app.engine.clone(), app.shutdown.subscribe());
+            app.workers.extend(crate::workers::spawn_channel_checks(
+                app.engine.clone(),
+                app.shutdown.subscribe(),
+            ));
             app.workers.extend(crate::poller::spawn(
                 app.engine.clone(),
                 app.state.intake.clone(),

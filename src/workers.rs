@@ -55,6 +55,34 @@ pub fn spawn(
     handles
 }
 
+/// Check every channel's credentials at start, then every `channels.check_interval_secs`.
+pub fn spawn_channel_checks(
+    engine: Arc<Engine>,
+    mut shutdown: watch::Receiver<bool>,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let every = engine.settings.channels.check_interval_secs;
+    if every == 0 {
+        return None;
+    }
+    Some(tokio::spawn(async move {
+        loop {
+            for o in crate::channels::checks::check_all(&engine).await {
+                if !o.healthy {
+                    tracing::warn!(
+                        channel = o.name,
+                        error = o.error.as_deref().unwrap_or(""),
+                        "channel check failed"
+                    );
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(every)) => {}
+                _ = shutdown.changed() => break,
+            }
+        }
+    }))
+}
+
 async fn run_loop<F, Fut>(
     name: &'static str,
     wake: Arc<Notify>,

@@ -23,6 +23,9 @@ pub struct ApiChannelSettings {
     pub secret: Secret,
     /// Where actions are POSTed.
     pub outbound_url: String,
+    /// Which public posts enter the pipeline.
+    #[serde(default)]
+    pub monitor: super::MonitorFilter,
 }
 
 /// The body an API channel posts in.
@@ -109,6 +112,9 @@ impl Channel for ApiChannel {
     }
     fn webhook(&self) -> Option<&dyn Webhook> {
         Some(self)
+    }
+    fn monitor(&self) -> Option<&super::MonitorFilter> {
+        Some(&self.settings.monitor)
     }
 
     fn send<'a>(

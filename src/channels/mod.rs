@@ -3,6 +3,7 @@
 //! of configured channels. One file (or folder) per platform.
 
 pub mod api;
+pub mod checks;
 pub mod facebook;
 pub mod filter;
 pub mod health;

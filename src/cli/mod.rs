@@ -1,5 +1,6 @@
 //! The `hearken` command line: one file per subcommand; this file holds the argument types.
 
+pub mod channels;
 pub mod classify;
 pub mod common;
 pub mod intents;
@@ -39,6 +40,13 @@ pub enum Command {
     Migrate(ServiceArgs),
     /// Talk to the bot in the terminal through the real pipeline; shows what it understood.
     Shell(ServiceArgs),
+    /// The platform accounts: check credentials and webhooks, register webhooks.
+    Channels {
+        #[command(subcommand)]
+        action: ChannelsAction,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
     /// The emergency switch: a message to every conversation, escalations held.
     Emergency {
         #[command(subcommand)]
@@ -63,6 +71,25 @@ pub struct ServiceArgs {
     /// The intent files folder (nlu.intents_dir).
     #[arg(long, global = true)]
     pub intents: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Clone)]
+pub enum ChannelsAction {
+    /// Call each platform's "who am I" and webhook endpoints; exit 1 when one fails.
+    Check {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Subscribe the platforms' webhooks to this server, where their APIs allow it.
+    RegisterWebhooks {
+        /// The public https base URL platforms reach hearken at (e.g. https://care.example.com).
+        #[arg(long)]
+        public_url: String,
+        /// Only this channel.
+        #[arg(long)]
+        channel: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Clone)]
@@ -229,5 +256,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Migrate(args) => serve::migrate(&args),
         Command::Shell(args) => shell::run(&args),
         Command::Emergency { action, service } => serve::emergency(&service, &action),
+        Command::Channels { action, service } => channels::run(&service, &action),
     }
 }

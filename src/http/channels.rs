@@ -7,7 +7,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
@@ -24,7 +24,16 @@ pub fn router() -> Router<AppState> {
 
 /// Routes behind the API token.
 pub fn api_router() -> Router<AppState> {
-    Router::new().route("/v1/channels", get(list))
+    Router::new()
+        .route("/v1/channels", get(list))
+        .route("/v1/channels/check", post(check))
+}
+
+/// Run every channel's credential and webhook check now (also done every
+/// `channels.check_interval_secs` by `serve`).
+async fn check(State(state): State<AppState>) -> Json<Value> {
+    let outcomes = crate::channels::checks::check_all(&state.engine).await;
+    Json(json!({ "channels": outcomes }))
 }
 
 async fn webhook(
@@ -122,5 +131,5 @@ async fn list(State(state): State<AppState>) -> Json<Value> {
             })
         })
         .collect();
-    Json(json!({ "items": items }))
+    Json(json!({ "channels": items }))
 }

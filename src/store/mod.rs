@@ -139,11 +139,10 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
             Backend::Postgres => self.pool.begin().await,
         };
-        begun
-            .map_err(|e| match StoreError::from(e) {
-                StoreError::Query(m) => StoreError::Unavailable(m),
-                other => other,
-            })
+        begun.map_err(|e| match StoreError::from(e) {
+            StoreError::Query(m) => StoreError::Unavailable(m),
+            other => other,
+        })
     }
 
     /// A cheap round trip, for /ready.

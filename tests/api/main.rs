@@ -9,6 +9,7 @@ mod channel_mastodon;
 mod channel_slack;
 mod channel_telegram;
 mod channel_x;
+mod channels;
 mod contacts;
 mod events;
 mod intake;

@@ -72,6 +72,7 @@ fn the_document_is_valid_json_with_an_error_schema_listing_every_code() {
         "bad_request",
         "unauthorized",
         "bad_signature",
+        "forbidden",
         "not_found",
         "unknown_channel",
         "conflict",

@@ -17,6 +17,7 @@ pub fn with_api_channel(s: &mut Settings, platform: &MockServer) {
         name: "crm".into(),
         secret: Secret::new(SECRET),
         outbound_url: format!("{}/actions", platform.uri()),
+        monitor: Default::default(),
     });
 }
 
