@@ -6,7 +6,7 @@ ORT_LIB := models/onnxruntime/libonnxruntime.so.1.31.1
 # nextest when installed, plain cargo test otherwise: both run the same tests.
 TEST_RUNNER := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
 
-.PHONY: run test model lint fmt bench bench-service clean-models
+.PHONY: run test model lint fmt bench bench-service clean-models fuzz
 
 run: model
 	$(CARGO) run --release -- serve
@@ -44,3 +44,9 @@ bench-service: model
 	command -v wrk >/dev/null || (sudo -n apt-get install -y wrk 2>/dev/null || apt-get install -y wrk)
 	bash scripts/bench_intake.sh
 	bash scripts/bench_e2e.sh
+
+# Every channel parser under libFuzzer for FUZZ_SECS each (default 60): docs/BENCHMARKS.md.
+FUZZ_SECS ?= 60
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --version 0.13.1 --locked
+	bash scripts/fuzz.sh $(FUZZ_SECS)
