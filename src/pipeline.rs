@@ -235,13 +235,14 @@ fn template_fields(
     ev: &InboundEvent,
     conv: &Conversation,
 ) -> BTreeMap<String, String> {
-    // A web chat visitor's handle is a random session id: greet them as "there" instead.
-    let fallback = if ev.channel == crate::channels::webchat::NAME {
-        "there".to_string()
-    } else {
-        ev.author.handle.clone()
-    };
-    let name = ev.author.name.clone().unwrap_or(fallback);
+    // Without a display name the handle is an opaque id (a web chat session, a Messenger PSID,
+    // a Slack user id): greet them as "there" instead.
+    let name = ev
+        .author
+        .name
+        .clone()
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "there".to_string());
     let first = name.split_whitespace().next().unwrap_or(&name).to_string();
     let mut f = BTreeMap::new();
     f.insert("name".into(), name);

@@ -211,3 +211,55 @@ async fn a_bug_report_opens_a_github_issue_and_the_customer_gets_its_url() {
         "https://github.com/northwind/shop/issues/42"
     );
 }
+
+#[tokio::test]
+async fn a_bug_report_goes_to_a_signed_ticket_webhook_and_its_url_reaches_the_customer() {
+    let platform = crate::pipeline::platform().await;
+    let tracker = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tickets"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"url": "https://tracker.example/T-7"})),
+        )
+        .expect(1)
+        .mount(&tracker)
+        .await;
+    let app = spawn_app(Db::Sqlite, |s| {
+        with_api_channel(s, &platform);
+        s.tickets = TicketSettings::Webhook {
+            url: format!("{}/tickets", tracker.uri()),
+            secret: Secret::new("tracker-secret"),
+        };
+    })
+    .await;
+    let report = "getting a 500 error when the app crashes on the checkout page";
+    post_api(&app, &event("e1", "public", "post-9", "dana", report), SECRET).await;
+    app.drain().await;
+    let req = &tracker.received_requests().await.unwrap()[0];
+    let sig = req.headers.get("x-hearken-signature").unwrap().to_str().unwrap();
+    // Signed at the engine's clock (the hand-set test clock).
+    let now = app.clock.now().timestamp();
+    hearken::signature::verify("tracker-secret", Some(sig), &req.body, now)
+        .expect("the ticket webhook is signed with the configured secret");
+    assert!(
+        hearken::signature::verify("another-secret", Some(sig), &req.body, now).is_err(),
+        "a signature that any secret verifies is no signature"
+    );
+    let ticket: Value = serde_json::from_slice(&req.body).unwrap();
+    assert!(ticket["body"].as_str().unwrap().contains("crashes"), "{ticket}");
+    assert_eq!(
+        req.headers.get("idempotency-key").unwrap().to_str().unwrap(),
+        ticket["idempotency_key"].as_str().unwrap()
+    );
+    let replies = received(&platform).await;
+    assert!(
+        replies.iter().any(|a| a["action"]["text"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("https://tracker.example/T-7")),
+        "{replies:#?}"
+    );
+    let conv = app.get("/v1/conversations?limit=5").await;
+    assert_eq!(conv["conversations"][0]["ticket_url"], "https://tracker.example/T-7");
+}
