@@ -34,7 +34,7 @@ impl XChannel {
         }
         match &self.settings.webhook_id {
             None => report.notes.push(
-                "no webhook_id set: run register-webhooks, then set webhook_id to report its state"
+                "no webhook_id set: run `hearken channels register-webhooks`, then set webhook_id so that check reports the webhook state"
                     .into(),
             ),
             Some(wanted) => report.webhook = Some(self.webhook_state(wanted).await),

@@ -136,3 +136,60 @@ fn cut_with_ellipsis(part: &mut String, budget: usize) {
     }
     part.push('…');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_short_reply_is_one_post() {
+        let text =
+            "Hi Jordan Brinks (@furiouscamper), sorry you're locked out! Try 'Forgot password'.";
+        assert_eq!(split_post(text), vec![text.to_string()]);
+    }
+
+    #[test]
+    fn links_weigh_23_and_wide_characters_weigh_2() {
+        assert_eq!(weighted_len("abc"), 3);
+        assert_eq!(
+            weighted_len("see https://example.com/a/very/long/path/that/is/long"),
+            4 + 23
+        );
+        assert_eq!(weighted_len("https://x.co"), 23);
+        assert_eq!(weighted_len("shop.example"), 23);
+        assert_eq!(weighted_len("日本"), 4);
+        assert_eq!(weighted_len("👋"), 2);
+        assert_eq!(weighted_len("“quoted” — fine"), 15);
+    }
+
+    #[test]
+    fn a_long_reply_is_split_between_words_into_numbered_posts_that_fit() {
+        let words: Vec<String> = (0..120).map(|i| format!("word{i}")).collect();
+        let text = words.join(" ");
+        let parts = split_post(&text);
+        assert!(parts.len() >= 3, "{parts:?}");
+        let n = parts.len();
+        for (i, p) in parts.iter().enumerate() {
+            assert!(weighted_len(p) <= MAX_POST_WEIGHT, "{p}");
+            assert!(p.ends_with(&format!(" ({}/{n})", i + 1)), "{p}");
+        }
+        let rejoined: Vec<&str> = parts
+            .iter()
+            .map(|p| p.rsplit_once(" (").unwrap().0)
+            .collect();
+        assert_eq!(rejoined.join(" "), text, "nothing lost, no word cut");
+    }
+
+    #[test]
+    fn a_reply_over_ten_posts_is_cut_with_an_ellipsis_and_huge_words_are_broken() {
+        let text = "lorem ipsum ".repeat(400);
+        let parts = split_post(&text);
+        assert_eq!(parts.len(), 10);
+        assert!(parts[9].ends_with("… (10/10)"), "{}", parts[9]);
+        assert!(parts.iter().all(|p| weighted_len(p) <= MAX_POST_WEIGHT));
+        let blob = "x".repeat(1000);
+        let parts = split_post(&blob);
+        assert!(parts.iter().all(|p| weighted_len(p) <= MAX_POST_WEIGHT));
+        assert_eq!(parts.len(), 4, "{parts:?}");
+    }
+}
