@@ -371,3 +371,28 @@ fn settings_read_from_toml_with_defaults_and_secrets_from_files() {
     let unknown = toml_text.replace("user_id =", "user_idd = \"1\"\nuser_id =");
     assert!(toml::from_str::<XSettings>(&unknown).is_err());
 }
+
+#[test]
+fn the_settings_example_in_the_docs_parses() {
+    let doc = std::fs::read_to_string(format!("{}/docs/channels/x.md", env!("CARGO_MANIFEST_DIR")))
+        .unwrap();
+    let block = doc
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a toml block");
+    // The environment variables are the reader's; plain strings stand in for them.
+    let block: String = block
+        .lines()
+        .map(|l| match l.split_once("{ env = ") {
+            Some((head, _)) => format!("{head}\"from-env\""),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let settings: crate::config::Settings = toml::from_str(&block).unwrap();
+    let x = &settings.channels.x[0];
+    assert_eq!((x.name.as_str(), x.user_id.as_str()), ("x", "1234567890"));
+    assert!(x.app_token.is_some() && x.webhook_id.is_some());
+    assert_eq!(x.monitor.exclude_handles, vec!["1111111111".to_string()]);
+}
