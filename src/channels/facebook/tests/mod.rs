@@ -28,3 +28,28 @@ fn page(page_id: &str) -> FacebookSettings {
         ..FacebookSettings::example("fb")
     }
 }
+
+#[test]
+fn settings_take_defaults_and_refuse_unknown_keys() {
+    let s: FacebookSettings = toml::from_str(
+        r#"
+        name = "northwind-fb"
+        page_id = "104857600000000"
+        app_secret = "s"
+        verify_token = "v"
+        page_access_token = "t"
+        [monitor]
+        include_keywords = ["order"]
+        "#,
+    )
+    .expect("parses");
+    assert_eq!(s.api_base, "https://graph.facebook.com");
+    assert_eq!(s.graph_version, "v25.0");
+    assert!(s.feed && s.messenger);
+    assert_eq!(s.monitor.include_keywords, ["order"]);
+    assert!(format!("{s:?}").contains("[redacted]") && !format!("{s:?}").contains("\"t\""));
+    let typo = toml::from_str::<FacebookSettings>(
+        "name = \"x\"\npage_id = \"1\"\napp_secret = \"s\"\nverify_token = \"v\"\npage_access_token = \"t\"\nmesenger = false\n",
+    );
+    assert!(typo.is_err());
+}
