@@ -6,6 +6,8 @@ mod send;
 #[cfg(test)]
 mod send_tests;
 #[cfg(test)]
+mod signature_tests;
+#[cfg(test)]
 mod spec_check;
 #[cfg(test)]
 mod tests;

@@ -271,7 +271,8 @@ fn slack_error_codes_map_to_send_outcomes() {
 
 #[tokio::test]
 async fn http_failures_map_to_send_outcomes() {
-    let cases: Vec<(ResponseTemplate, fn(&SendError) -> bool)> = vec![
+    type Expected = fn(&SendError) -> bool;
+    let cases: Vec<(ResponseTemplate, Expected)> = vec![
         (
             ResponseTemplate::new(429).insert_header("retry-after", "7"),
             |e| {
@@ -305,6 +306,12 @@ async fn http_failures_map_to_send_outcomes() {
         (
             ok(json!({"ok": false, "error": "channel_not_found"})),
             |e| matches!(e, SendError::Permanent(_)),
+        ),
+        (
+            // The spec's own error example.
+            ResponseTemplate::new(200)
+                .set_body_bytes(fixture("web_chat_postMessage_response_error.json")),
+            |e| matches!(e, SendError::Permanent(m) if m.ends_with("too_many_attachments")),
         ),
         (
             ResponseTemplate::new(200).set_body_string("<html>proxy</html>"),
