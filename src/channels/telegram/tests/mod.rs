@@ -4,6 +4,7 @@
 
 mod inbound;
 mod outbound;
+mod settings;
 
 use super::TelegramSettings;
 
