@@ -322,7 +322,7 @@ async fn an_expired_page_token_marks_the_channel_unhealthy_and_escalates() {
     deliver(&app, &dm("m_300", "2001", "how do I reset my password?")).await;
     app.drain().await;
     let channels = app.get("/v1/channels").await;
-    let fb = channels["items"]
+    let fb = channels["channels"]
         .as_array()
         .and_then(|a| a.iter().find(|c| c["name"] == CHANNEL))
         .expect("listed");
@@ -376,7 +376,7 @@ async fn a_redelivered_webhook_is_one_message_and_one_reply() {
 }
 
 fn rejected(channels: &Value) -> u64 {
-    channels["items"]
+    channels["channels"]
         .as_array()
         .and_then(|a| a.iter().find(|c| c["name"] == CHANNEL))
         .and_then(|c| c["health"]["rejected_requests"].as_u64())

@@ -42,7 +42,7 @@ async fn a_mention_is_answered_in_its_thread_once_whatever_slack_redelivers(db: 
             "chat.postMessage".to_string(),
             json!({
                 "channel": CHANNEL,
-                "text": "Hi U061F7AUR, sorry you're locked out! Try 'Forgot password' on the sign-in page, and if that doesn't work, DM us and we'll help. 🔑",
+                "text": "Hi there, sorry you're locked out! Try 'Forgot password' on the sign-in page, and if that doesn't work, DM us and we'll help. 🔑",
                 "thread_ts": ts,
             })
         )]
@@ -84,7 +84,7 @@ async fn a_direct_message_is_answered_in_the_dm() {
             ),
             (
                 "chat.postMessage".to_string(),
-                json!({"channel": "D024BE91L", "text": "Hi U2147483697, thanks for reaching out. Could you share your order number (it starts with NW-)? I'll look up the tracking for you."})
+                json!({"channel": "D024BE91L", "text": "Hi there, thanks for reaching out. Could you share your order number (it starts with NW-)? I'll look up the tracking for you."})
             ),
         ]
     );

@@ -185,7 +185,7 @@ async fn a_revoked_token_marks_the_channel_unhealthy_and_hands_the_message_to_a_
     .await;
     app.drain().await;
     let channels = app.get("/v1/channels").await;
-    let tg = channels["items"]
+    let tg = channels["channels"]
         .as_array()
         .and_then(|cs| cs.iter().find(|c| c["name"] == "tg"))
         .expect("tg is listed");
@@ -258,8 +258,8 @@ async fn updates_without_the_right_secret_token_are_refused_and_not_stored() {
     let inbox = app.get("/v1/inbox").await;
     assert_eq!(inbox["events"], json!([]), "{inbox:#}");
     let channels = app.get("/v1/channels").await;
-    assert_eq!(channels["items"][0]["name"], "tg");
-    assert_eq!(channels["items"][0]["health"]["rejected_requests"], 4);
+    assert_eq!(channels["channels"][0]["name"], "tg");
+    assert_eq!(channels["channels"][0]["health"]["rejected_requests"], 4);
     assert_eq!(calls(&server).await, []);
 }
 

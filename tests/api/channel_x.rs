@@ -180,7 +180,7 @@ async fn conversation(app: &TestApp, thread: &str) -> Value {
 /// The x channel in `GET /v1/channels`.
 async fn x_channel_listing(app: &TestApp) -> Value {
     let channels = app.get("/v1/channels").await;
-    channels["items"]
+    channels["channels"]
         .as_array()
         .expect("items")
         .iter()

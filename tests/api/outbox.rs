@@ -219,8 +219,7 @@ async fn a_bug_report_goes_to_a_signed_ticket_webhook_and_its_url_reaches_the_cu
     Mock::given(method("POST"))
         .and(path("/tickets"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"url": "https://tracker.example/T-7"})),
+            ResponseTemplate::new(200).set_body_json(json!({"url": "https://tracker.example/T-7"})),
         )
         .expect(1)
         .mount(&tracker)
@@ -234,12 +233,22 @@ async fn a_bug_report_goes_to_a_signed_ticket_webhook_and_its_url_reaches_the_cu
     })
     .await;
     let report = "getting a 500 error when the app crashes on the checkout page";
-    post_api(&app, &event("e1", "public", "post-9", "dana", report), SECRET).await;
+    post_api(
+        &app,
+        &event("e1", "public", "post-9", "dana", report),
+        SECRET,
+    )
+    .await;
     app.drain().await;
     let req = &tracker.received_requests().await.unwrap()[0];
-    let sig = req.headers.get("x-hearken-signature").unwrap().to_str().unwrap();
+    let sig = req
+        .headers
+        .get("x-hearken-signature")
+        .unwrap()
+        .to_str()
+        .unwrap();
     // Signed at the engine's clock (the hand-set test clock).
-    let now = app.clock.now().timestamp();
+    let now = hearken::clock::Clock::now(app.clock.as_ref()).timestamp();
     hearken::signature::verify("tracker-secret", Some(sig), &req.body, now)
         .expect("the ticket webhook is signed with the configured secret");
     assert!(
@@ -247,9 +256,16 @@ async fn a_bug_report_goes_to_a_signed_ticket_webhook_and_its_url_reaches_the_cu
         "a signature that any secret verifies is no signature"
     );
     let ticket: Value = serde_json::from_slice(&req.body).unwrap();
-    assert!(ticket["body"].as_str().unwrap().contains("crashes"), "{ticket}");
+    assert!(
+        ticket["body"].as_str().unwrap().contains("crashes"),
+        "{ticket}"
+    );
     assert_eq!(
-        req.headers.get("idempotency-key").unwrap().to_str().unwrap(),
+        req.headers
+            .get("idempotency-key")
+            .unwrap()
+            .to_str()
+            .unwrap(),
         ticket["idempotency_key"].as_str().unwrap()
     );
     let replies = received(&platform).await;
@@ -261,5 +277,8 @@ async fn a_bug_report_goes_to_a_signed_ticket_webhook_and_its_url_reaches_the_cu
         "{replies:#?}"
     );
     let conv = app.get("/v1/conversations?limit=5").await;
-    assert_eq!(conv["conversations"][0]["ticket_url"], "https://tracker.example/T-7");
+    assert_eq!(
+        conv["conversations"][0]["ticket_url"],
+        "https://tracker.example/T-7"
+    );
 }

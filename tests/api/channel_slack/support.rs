@@ -153,7 +153,7 @@ pub(super) fn of<'a>(calls: &'a [(String, Value)], web_method: &str) -> Vec<&'a 
 /// This channel's row in `GET /v1/channels`.
 pub(super) async fn our_channel(app: &TestApp) -> Value {
     let channels = app.get("/v1/channels").await;
-    channels["items"]
+    channels["channels"]
         .as_array()
         .expect("items")
         .iter()
