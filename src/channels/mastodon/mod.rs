@@ -1,10 +1,12 @@
 //! Mastodon: settings, the channel (HTTP to the instance with the account's token, its error
 //! mapping), `check` and the recent-status memory shared by polling and sending. Client apps
-//! get no webhooks: mentions are polled (`poll.rs`), parsed (`parse.rs`), answered (`send.rs`).
+//! get no webhooks: mentions are polled (`poll.rs`), parsed (`parse.rs`, `stream.rs` for the
+//! streaming API), answered (`send.rs`).
 
 mod parse;
 mod poll;
 mod send;
+mod stream;
 #[cfg(test)]
 mod tests;
 
@@ -16,8 +18,9 @@ use futures::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use parse::{html_to_text, id_cmp, parse_payload, parse_stream_event, Me};
+pub use parse::{html_to_text, id_cmp, parse_payload, Me};
 pub use send::{rate_limit_reset_ms, split_status, status_len};
+pub use stream::parse_stream_event;
 
 use super::{
     classify_response, retry_after_from_headers, transport_error, Channel, CheckReport,
