@@ -228,9 +228,11 @@ fn strip_leading_mentions(text: &str, me: &Me) -> String {
 pub fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
+    // Once no '>' is left, every later '<' is text: do not search again (linear time).
+    let mut unclosed = false;
     while let Some(c) = rest.chars().next() {
         match c {
-            '<' => match rest.find('>') {
+            '<' => match (!unclosed).then(|| rest.find('>')).flatten() {
                 Some(end) => {
                     let tag = rest.get(1..end).unwrap_or("");
                     let closing = tag.starts_with('/');
@@ -251,6 +253,7 @@ pub fn html_to_text(html: &str) -> String {
                     rest = rest.get(end + 1..).unwrap_or("");
                 }
                 None => {
+                    unclosed = true;
                     out.push('<');
                     rest = rest.get(1..).unwrap_or("");
                 }

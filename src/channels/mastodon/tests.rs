@@ -359,3 +359,11 @@ fn settings_need_the_instance_and_the_token_and_default_the_rest() {
     );
     assert!(channel.webhook().is_none() && channel.poller().is_some());
 }
+
+#[test]
+fn html_with_unclosed_tags_converts_in_linear_time() {
+    let html = "<".repeat(200_000);
+    let started = std::time::Instant::now();
+    assert_eq!(html_to_text(&html).len(), 200_000);
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
