@@ -203,3 +203,22 @@ async fn a_mention_in_a_thread_hearken_never_saw_is_filed_under_the_root_the_ins
     assert_eq!(polled.cursor.as_deref(), Some("102"));
     spec::assert_documented(&server, TOKEN).await;
 }
+
+#[tokio::test]
+async fn an_instance_that_ignores_the_cursor_cannot_move_it_back_or_replay_old_mentions() {
+    let server = instance().await;
+    // Every page request gets the same old mentions, whatever its `min_id`.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/notifications"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            mention("101", "201", &DANA, "where is my order?"),
+            mention("100", "200", &FOX, "where is my order?"),
+        ])))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let channel = MastodonChannel::new(settings(&server), Duration::from_secs(5));
+    let polled = channel.poller().unwrap().poll(Some("500")).await.unwrap();
+    assert!(polled.events.is_empty(), "{:?}", polled.events);
+    assert_eq!(polled.cursor.as_deref(), Some("500"));
+}
