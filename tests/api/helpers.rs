@@ -195,7 +195,6 @@ pub async fn spawn_with(
 
 impl TestApp {
     /// Poll every polled channel once (what the poller loop does each interval).
-    #[allow(dead_code)] // until the first polled channel lands
     pub async fn poll(&self) {
         for c in self.engine.channels.iter() {
             hearken::poller::poll_once(&self.engine, &self.intake, c.as_ref())
