@@ -12,8 +12,36 @@ use crate::engine::Engine;
 use crate::inbox::Intake;
 use crate::store::cursors;
 
-/// One poll of one channel: how many new events were committed, or when to try again.
+/// One poll of one channel: how many new events were committed, or when to try again. A
+/// refused token marks the channel unhealthy (event `channel.unhealthy`); the next good poll
+/// marks it healthy again.
 pub async fn poll_once(
+    engine: &Engine,
+    intake: &Intake,
+    channel: &dyn Channel,
+) -> Result<usize, SendError> {
+    let result = poll_and_store(engine, intake, channel).await;
+    let name = channel.name();
+    match &result {
+        Ok(_) if engine.channels.health.get(name).healthy == Some(false) => {
+            engine.channel_health(name, true, None, None).await
+        }
+        Err(SendError::Unauthorized(reason)) => {
+            engine
+                .channel_health(
+                    name,
+                    false,
+                    Some(format!("credentials refused: {reason}")),
+                    None,
+                )
+                .await
+        }
+        _ => {}
+    }
+    result
+}
+
+async fn poll_and_store(
     engine: &Engine,
     intake: &Intake,
     channel: &dyn Channel,
@@ -72,9 +100,6 @@ pub fn spawn(
                     }
                     let wait = match poll_once(&engine, &intake, channel.as_ref()).await {
                         Ok(_) => {
-                            if failures > 0 || engine.channels.health.get(channel.name()).healthy == Some(false) {
-                                engine.channel_health(channel.name(), true, None, None).await;
-                            }
                             failures = 0;
                             interval
                         }
@@ -82,12 +107,8 @@ pub fn spawn(
                             tracing::warn!(channel = channel.name(), reason, "poll rate limited");
                             Duration::from_millis(retry_after_ms.max(0) as u64)
                         }
-                        Err(SendError::Unauthorized(reason)) => {
-                            engine
-                                .channel_health(channel.name(), false, Some(format!("credentials refused: {reason}")), None)
-                                .await;
-                            interval * 10
-                        }
+                        // Marked unhealthy by poll_once; a new token needs a restart anyway.
+                        Err(SendError::Unauthorized(_)) => interval * 10,
                         Err(e) => {
                             failures += 1;
                             tracing::warn!(channel = channel.name(), error = %e, failures, "poll failed");

@@ -239,7 +239,7 @@ async fn a_refused_token_marks_the_channel_unhealthy_and_escalates() {
     poll_twice(&app).await;
     app.drain().await;
     let channels = app.get("/v1/channels").await;
-    let masto = channels["items"]
+    let masto = channels["channels"]
         .as_array()
         .unwrap()
         .iter()
@@ -287,7 +287,21 @@ async fn a_poll_with_a_refused_token_is_unauthorized_and_stores_nothing() {
     let result = hearken::poller::poll_once(&app.engine, &app.intake, channel.as_ref()).await;
     assert!(
         matches!(&result, Err(SendError::Unauthorized(m)) if m.contains("The access token is invalid")),
-        "the poller loop marks the channel unhealthy on this: {result:?}"
+        "{result:?}"
+    );
+    let channels = app.get("/v1/channels").await;
+    assert_eq!(
+        channels["channels"][0]["health"]["healthy"], false,
+        "{channels}"
+    );
+    let events = app.get("/v1/events").await;
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["kind"] == "channel.unhealthy" && e["data"]["channel"] == CHANNEL),
+        "{events}"
     );
     assert_eq!(
         cursors::get(&app.engine.store, CHANNEL).await.unwrap(),
