@@ -289,3 +289,87 @@ fn the_emergency_command_switches_the_mode_for_every_process() {
     );
     assert!(run(&["emergency", "off"]).contains("off (changed"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn channels_check_reports_each_account_and_fails_when_a_token_is_refused() {
+    let telegram = MockServer::start().await;
+    Mock::given(path("/bot111111:good-token_0123456789abcdefghijk/getMe"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true,
+            "result": {"id": 111111, "is_bot": true, "first_name": "Acme", "username": "acme_care_bot"}})))
+        .mount(&telegram)
+        .await;
+    Mock::given(path(
+        "/bot111111:good-token_0123456789abcdefghijk/getWebhookInfo",
+    ))
+    .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true,
+            "result": {"url": "https://care.example.com/v1/channels/tg-good/webhook",
+                       "has_custom_certificate": false, "pending_update_count": 0}})))
+    .mount(&telegram)
+    .await;
+    Mock::given(path("/bot222222:revoked-token_0123456789abcdefgh/getMe"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(
+                json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
+            ),
+        )
+        .mount(&telegram)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hearken.toml");
+    let channel = |name: &str, token: &str| {
+        format!(
+            "[[channels.telegram]]\nname = \"{name}\"\napi_base = \"{}\"\nbot_token = {{ env = \"{token}\" }}\nsecret_token = \"webhook-secret-0123\"\n",
+            telegram.uri()
+        )
+    };
+    std::fs::write(
+        &config,
+        format!(
+            "[database]\nurl = \"sqlite://{}/c.db\"\n{}{}",
+            dir.path().display(),
+            channel("tg-good", "TG_GOOD_TOKEN"),
+            channel("tg-revoked", "TG_REVOKED_TOKEN")
+        ),
+    )
+    .unwrap();
+    let run = move |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_hearken"))
+            .args(["channels", "check", "--config"])
+            .arg(&config)
+            .args(extra)
+            .env("TG_GOOD_TOKEN", "111111:good-token_0123456789abcdefghijk")
+            .env(
+                "TG_REVOKED_TOKEN",
+                "222222:revoked-token_0123456789abcdefgh",
+            )
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    };
+    let (code, table) = tokio::task::spawn_blocking(move || run(&[])).await.unwrap();
+    assert_eq!(code, Some(1), "a refused token fails the check: {table}");
+    let good = table
+        .lines()
+        .find(|l| l.starts_with("tg-good"))
+        .expect(&table);
+    assert!(
+        good.contains(" ok ") && good.contains("@acme_care_bot"),
+        "{table}"
+    );
+    let revoked = table
+        .lines()
+        .find(|l| l.starts_with("tg-revoked"))
+        .expect(&table);
+    assert!(
+        revoked.contains("FAILED") && revoked.contains("credentials refused"),
+        "{table}"
+    );
+    assert!(
+        !table.contains("revoked-token"),
+        "the token never shows: {table}"
+    );
+}

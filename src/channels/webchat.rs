@@ -13,6 +13,9 @@ impl Channel for Webchat {
     fn name(&self) -> &str {
         NAME
     }
+    fn platform(&self) -> &'static str {
+        "webchat"
+    }
 
     fn send<'a>(
         &'a self,
