@@ -50,7 +50,7 @@ TOML
   done
   kill -TERM $pid; wait $pid || true
   if [ "$store" = sqlite ]; then
-    rows=$(python3 -c "import sqlite3,sys; c=sqlite3.connect('$work/e2e.db'); print('\n'.join(f'{a or \"\"},{b}' for a,b in c.execute(\"\"\"$SQL\"\"\")))")
+    rows=$(python3 -c "import sqlite3,sys; c=sqlite3.connect('$work/e2e.db'); print('\n'.join(f'{\"\" if a is None else a},{b}' for a,b in c.execute(\"\"\"$SQL\"\"\")))")
   else
     rows=$(psql "$url" -AtF, -c "$SQL")
     psql postgres://postgres@127.0.0.1:5432/postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)"
