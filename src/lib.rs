@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod pipeline;
 pub mod policy;
 pub mod poller;
+pub mod routing;
 pub mod signature;
 pub mod startup;
 pub mod store;
