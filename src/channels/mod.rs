@@ -68,6 +68,8 @@ pub enum OutboundKind {
     Hide,
     /// Show "typing..." in a private thread (Messenger, Telegram); best effort.
     Typing,
+    /// Mark the customer's last message as seen (Messenger).
+    Seen,
 }
 
 impl OutboundKind {
@@ -79,6 +81,7 @@ impl OutboundKind {
             Self::Repost => "repost",
             Self::Hide => "hide",
             Self::Typing => "typing",
+            Self::Seen => "seen",
         }
     }
 }

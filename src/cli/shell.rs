@@ -37,6 +37,7 @@ impl Channel for Terminal {
                 OutboundKind::Repost => println!("  bot: (reposts the message)"),
                 OutboundKind::Hide => println!("  bot: (hides the message)"),
                 OutboundKind::Typing => println!("  bot: (typing...)"),
+                OutboundKind::Seen => println!("  bot: (marks the message seen)"),
             }
             Ok(Sent::default())
         })

@@ -160,6 +160,16 @@ pub fn plan(s: &FacebookSettings, action: &Outbound) -> Result<GraphCall, SendEr
         OutboundKind::Typing => Err(SendError::Permanent(
             "facebook cannot show typing under a Page post".into(),
         )),
+        OutboundKind::Seen if messenger => Ok(GraphCall::post(
+            messages,
+            json!({
+                "recipient": { "id": object_id(&action.recipient)? },
+                "sender_action": "mark_seen",
+            }),
+        )),
+        OutboundKind::Seen => Err(SendError::Permanent(
+            "facebook cannot mark a Page post seen".into(),
+        )),
         OutboundKind::Like if messenger => Err(SendError::Permanent(
             "facebook cannot like a Messenger message".into(),
         )),

@@ -109,6 +109,7 @@ impl MastodonChannel {
                 "Mastodon cannot hide a reply (client apps have no such API)".into(),
             )),
             OutboundKind::Typing => Err(SendError::Permanent("Mastodon cannot show typing".into())),
+            OutboundKind::Seen => Err(SendError::Permanent("Mastodon has no read receipts".into())),
         }
     }
 

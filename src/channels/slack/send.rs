@@ -143,6 +143,9 @@ impl SlackChannel {
             OutboundKind::Typing => Err(SendError::Permanent(
                 "slack cannot show typing: Events API bots have no typing indicator".into(),
             )),
+            OutboundKind::Seen => Err(SendError::Permanent(
+                "slack cannot mark a message seen for a bot".into(),
+            )),
         }
     }
 

@@ -141,6 +141,11 @@ pub(super) fn plan(settings: &TelegramSettings, action: &Outbound) -> Result<Pla
             body: json!({"chat_id": thread_chat(&action.thread_id)?, "action": "typing"}),
         },
         OutboundKind::Repost => return Err(SendError::Permanent("Telegram cannot repost".into())),
+        OutboundKind::Seen => {
+            return Err(SendError::Permanent(
+                "Telegram bots cannot mark messages read".into(),
+            ))
+        }
         OutboundKind::Hide => {
             return Err(SendError::Permanent(
                 "Telegram cannot hide a message (only delete it)".into(),

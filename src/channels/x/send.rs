@@ -137,6 +137,9 @@ impl XChannel {
             OutboundKind::Typing => Err(SendError::Permanent(
                 "X cannot show typing: the API has no typing indicator".into(),
             )),
+            OutboundKind::Seen => Err(SendError::Permanent(
+                "X cannot mark a message seen through the v2 API".into(),
+            )),
         }
     }
 

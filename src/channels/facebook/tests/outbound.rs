@@ -106,6 +106,12 @@ fn likes_hides_and_typing_address_their_object() {
         body,
         json!({"recipient": {"id": "p1"}, "sender_action": "typing_on"})
     );
+    let (_, path, body) = planned(&in_messenger(OutboundKind::Seen));
+    assert_eq!(path, "/v25.0/42/messages");
+    assert_eq!(
+        body,
+        json!({"recipient": {"id": "p1"}, "sender_action": "mark_seen"})
+    );
 }
 
 #[test]
@@ -117,6 +123,7 @@ fn what_facebook_cannot_do_is_refused_for_good() {
     assert!(refused(&in_messenger(OutboundKind::Like)).contains("cannot like"));
     assert!(refused(&in_messenger(OutboundKind::Hide)).contains("cannot hide"));
     assert!(refused(&on_comment(OutboundKind::Typing)).contains("cannot show typing"));
+    assert!(refused(&on_comment(OutboundKind::Seen)).contains("cannot mark"));
     let mut sneaky = on_comment(OutboundKind::Like);
     sneaky.target_message_id = Some("1_10/../../me/feed".into());
     assert!(refused(&sneaky).contains("not a Graph object id"));
