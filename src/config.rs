@@ -88,6 +88,43 @@ pub struct Settings {
     pub tickets: TicketSettings,
     pub events: EventSettings,
     pub channels: ChannelSettings,
+    pub routing: crate::routing::RoutingConfig,
+    pub console: ConsoleSettings,
+}
+
+/// The agent console: sessions, the login rate limit, and the wording it proposes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleSettings {
+    /// Serve the console at /console.
+    pub enabled: bool,
+    /// A session ends this many hours after login.
+    pub session_hours: u64,
+    /// Mark the session cookie `Secure` (set it when hearken is served over HTTPS).
+    pub secure_cookie: bool,
+    /// Failed logins allowed per login, and per address, within `login_window_secs`.
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you run).
+    pub trust_forwarded_for: bool,
+    /// The public acknowledgement posted when an agent moves a public conversation to private.
+    pub move_to_private_message: String,
+}
+
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            session_hours: 12,
+            secure_cookie: false,
+            login_max_failures: 5,
+            login_window_secs: 900,
+            trust_forwarded_for: false,
+            move_to_private_message: "Hi {{first_name}}, we're sorry about this. We've sent you a \
+                                      private message so we can sort it out together."
+                .into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -342,9 +379,9 @@ impl Default for WebchatSettings {
 }
 
 /// The top-level tables; an environment variable `HEARKEN_<TABLE>_<KEY>` overrides `<table>.<key>`.
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 12] = [
     "server", "database", "nlu", "pipeline", "outbox", "policy", "calendar", "tickets", "events",
-    "channels",
+    "channels", "routing", "console",
 ];
 
 impl Settings {

@@ -32,6 +32,7 @@ pub struct Wakeups {
     pub pipeline: Arc<Notify>,
     pub outbox: Arc<Notify>,
     pub events: Arc<Notify>,
+    pub routing: Arc<Notify>,
 }
 
 pub struct Engine {
@@ -74,6 +75,7 @@ impl Engine {
                 pipeline: Arc::new(Notify::new()),
                 outbox: Arc::new(Notify::new()),
                 events: Arc::new(Notify::new()),
+                routing: Arc::new(Notify::new()),
             },
             live: broadcast::channel(1024).0,
             http,

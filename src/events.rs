@@ -28,7 +28,14 @@ pub mod kind {
     pub const EMERGENCY_CHANGED: &str = "emergency.changed";
     pub const CHANNEL_UNHEALTHY: &str = "channel.unhealthy";
     pub const CHANNEL_HEALTHY: &str = "channel.healthy";
-    pub const ALL: [&str; 17] = [
+    pub const CONVERSATION_TRANSFERRED: &str = "conversation.transferred";
+    pub const ROUTING_OFFERED: &str = "routing.offered";
+    pub const ROUTING_OFFER_EXPIRED: &str = "routing.offer_expired";
+    pub const ROUTING_REQUEUED: &str = "routing.requeued";
+    pub const ROUTING_WAITING_NOTICE: &str = "routing.waiting_notice";
+    pub const ROUTING_SLA_BREACHED: &str = "routing.sla_breached";
+    pub const AGENT_STATUS_CHANGED: &str = "agent.status_changed";
+    pub const ALL: [&str; 24] = [
         MESSAGE_RECEIVED,
         MESSAGE_CLASSIFIED,
         DECISION_MADE,
@@ -46,6 +53,13 @@ pub mod kind {
         EMERGENCY_CHANGED,
         CHANNEL_UNHEALTHY,
         CHANNEL_HEALTHY,
+        CONVERSATION_TRANSFERRED,
+        ROUTING_OFFERED,
+        ROUTING_OFFER_EXPIRED,
+        ROUTING_REQUEUED,
+        ROUTING_WAITING_NOTICE,
+        ROUTING_SLA_BREACHED,
+        AGENT_STATUS_CHANGED,
     ];
 }
 

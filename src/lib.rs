@@ -1,9 +1,12 @@
 //! hearken: social customer care with a bot first and humans when it matters.
 
+pub mod auth;
 pub mod channels;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
+pub mod desk;
 pub mod engine;
 pub mod events;
 pub mod http;

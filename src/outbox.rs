@@ -10,7 +10,7 @@ use crate::engine::Engine;
 use crate::events::{self, kind};
 use crate::intents::template;
 use crate::pipeline::{escalate, Escalation};
-use crate::policy::{Priority, Visibility};
+use crate::policy::{EscalationCause, Priority, Visibility};
 use crate::store::conversations::{self as convs, NewMessage};
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::StoreError;
@@ -112,6 +112,11 @@ async fn on_sent(engine: &Engine, row: &OutboxRow, sent: Sent) -> Result<(), Sto
                     ..
                 }) = action
                 {
+                    // Agents' replies carry who wrote them; the bot's do not.
+                    let author = row.payload["author"].as_str().unwrap_or("bot");
+                    if author != "bot" {
+                        crate::store::routing::mark_first_reply(&mut tx, conv_id, now).await?;
+                    }
                     let message_id = convs::add_message(
                         &mut tx,
                         &NewMessage {
@@ -120,7 +125,7 @@ async fn on_sent(engine: &Engine, row: &OutboxRow, sent: Sent) -> Result<(), Sto
                             outbox_id: Some(row.id),
                             direction: "out",
                             visibility: visibility.as_str(),
-                            author: "bot",
+                            author,
                             text: &text,
                             platform_message_id: sent.external_id.as_deref(),
                             analysis: None,
@@ -135,6 +140,7 @@ async fn on_sent(engine: &Engine, row: &OutboxRow, sent: Sent) -> Result<(), Sto
                         json!({
                             "message_id": message_id, "outbox_id": row.id, "visibility": visibility,
                             "text": text, "attempts": attempts, "external_id": sent.external_id,
+                            "author": author,
                         }),
                         now,
                     )
@@ -303,6 +309,7 @@ async fn dead_letter(
                 priority: Priority::High as i64,
                 not_before: None,
                 reason: &reason,
+                cause: EscalationCause::SendFailed,
             },
             now,
         )
@@ -313,5 +320,6 @@ async fn dead_letter(
         engine.publish(conv_id, "outbox");
     }
     engine.wake.events.notify_one();
+    engine.wake.routing.notify_one();
     Ok(())
 }

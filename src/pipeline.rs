@@ -12,9 +12,12 @@ use crate::engine::{Brain, Engine};
 use crate::events::{self, kind};
 use crate::nlu::classifier::Verdict;
 use crate::nlu::Analysis;
-use crate::policy::{self, CalendarStatus, Decision, DecisionAction, Owner, Situation, Visibility};
+use crate::policy::{
+    self, CalendarStatus, Decision, DecisionAction, EscalationCause, Owner, Situation, Visibility,
+};
+use crate::routing::QueueItem;
 use crate::store::conversations::{self as convs, Conversation, NewConversation, NewMessage};
-use crate::store::{contacts, inbox, outbox, StoreError, Tx};
+use crate::store::{contacts, inbox, outbox, routing, StoreError, Tx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -91,6 +94,7 @@ pub async fn run_once(engine: &Engine) -> Result<usize, PipelineError> {
     }
     engine.wake.outbox.notify_one();
     engine.wake.events.notify_one();
+    engine.wake.routing.notify_one();
     Ok(done)
 }
 
@@ -373,6 +377,7 @@ async fn apply_decision(
                     priority: *priority as i64,
                     not_before: not_before.map(|t| t.timestamp_millis()),
                     reason: &d.reason,
+                    cause: d.cause.unwrap_or(EscalationCause::Unsure),
                 },
                 c.now,
             )
@@ -397,6 +402,7 @@ async fn apply_decision(
                         priority: policy::Priority::Normal as i64,
                         not_before: None,
                         reason,
+                        cause: EscalationCause::NoTicketIntegration,
                     },
                     c.now,
                 )
@@ -441,9 +447,11 @@ pub struct Escalation<'a> {
     /// Unix ms before which no agent should take it (closed hours).
     pub not_before: Option<i64>,
     pub reason: &'a str,
+    pub cause: EscalationCause,
 }
 
-/// Hand a conversation to the agents' queue (no-op when it is already theirs).
+/// Hand a conversation to the agents' queue (no-op when it is already theirs). The routing
+/// desk makes the offers on its next tick.
 pub async fn escalate(
     tx: &mut Tx,
     conversation_id: i64,
@@ -455,6 +463,7 @@ pub async fn escalate(
         priority,
         not_before,
         reason,
+        cause,
     } = *e;
     let conv = convs::get_tx(tx, conversation_id).await?;
     if conv.owner != Owner::Bot.as_str() {
@@ -470,15 +479,40 @@ pub async fn escalate(
     )
     .await?;
     convs::set_routing(tx, conversation_id, skill, priority, not_before).await?;
+    let mut item = QueueItem::new(conversation_id, skill, priority_of(priority), reason, now);
+    item.not_before_ms = not_before;
+    routing::enqueue(tx, &item, cause.as_str(), &conv.channel).await?;
+    routing::record_escalation(
+        tx,
+        &routing::NewEscalation {
+            conversation_id,
+            channel: &conv.channel,
+            skill,
+            priority,
+            cause: cause.as_str(),
+            reason,
+        },
+        now,
+    )
+    .await?;
     events::record(
         tx,
         kind::CONVERSATION_ESCALATED,
         Some(conversation_id),
         json!({
             "skill": skill, "priority": priority, "not_before": not_before, "reason": reason,
+            "cause": cause,
         }),
         now,
     )
     .await?;
     Ok(())
+}
+
+fn priority_of(n: i64) -> policy::Priority {
+    match n {
+        1 => policy::Priority::Urgent,
+        2 => policy::Priority::High,
+        _ => policy::Priority::Normal,
+    }
 }

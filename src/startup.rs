@@ -131,6 +131,10 @@ fn check(settings: &Settings) -> Result<(), StartupError> {
             )));
         }
     }
+    settings
+        .routing
+        .validate()
+        .map_err(|e| StartupError::Config(format!("[routing]: {e}")))?;
     // The intent files are read again (and the model trained) in the background; reading them
     // here makes a policy that names a missing skill or intent fail at start, not at a message.
     if let Ok(bot) = crate::intents::load_valid(&settings.nlu.intents_dir) {
@@ -216,7 +220,11 @@ impl Application {
         let grace = Duration::from_secs(self.engine.settings.server.shutdown_grace_secs);
         let router = http::router(self.state.clone());
         let shutdown = self.shutdown.clone();
-        let serve = axum::serve(self.listener, router).with_graceful_shutdown(async move {
+        let serve = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
             signal().await;
             tracing::info!("shutting down: finishing in-flight work");
             let _ = shutdown.send(true);
@@ -237,11 +245,14 @@ impl Application {
         let tx = self.shutdown.clone();
         let mut rx = self.shutdown.subscribe();
         tokio::spawn(async move {
-            let _ = axum::serve(self.listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = rx.wait_for(|v| *v).await;
-                })
-                .await;
+            let _ = axum::serve(
+                self.listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move {
+                let _ = rx.wait_for(|v| *v).await;
+            })
+            .await;
         });
         tx
     }

@@ -1,4 +1,4 @@
-//! Background workers: the pipeline, the outbox and the event dispatcher, each a loop that
+//! Background workers: the pipeline, the routing desk, the outbox and the event dispatcher, each a loop that
 //! runs a pass, then waits for a wake-up (or a short tick) until shutdown. `drain` runs passes
 //! until nothing is left, for tests and the shell.
 
@@ -39,6 +39,16 @@ pub fn spawn(
             move || {
                 let e = e.clone();
                 async move { crate::outbox::run_once(&e).await.map_err(|x| x.to_string()) }
+            },
+        )));
+        let e = engine.clone();
+        handles.push(tokio::spawn(run_loop(
+            "routing",
+            e.wake.routing.clone(),
+            shutdown.clone(),
+            move || {
+                let e = e.clone();
+                async move { crate::desk::tick(&e).await.map_err(|x| x.to_string()) }
             },
         )));
         let e = engine.clone();
@@ -118,17 +128,18 @@ async fn run_loop<F, Fut>(
     }
 }
 
-/// Run pipeline, event and outbox passes until a full round does nothing.
+/// Run pipeline, routing, event and outbox passes until a full round does nothing.
 pub async fn drain(engine: &Engine) -> Result<(), String> {
     loop {
         let p = crate::pipeline::run_once(engine)
             .await
             .map_err(|e| e.to_string())?;
+        let r = crate::desk::tick(engine).await.map_err(|e| e.to_string())?;
         let e = crate::events::dispatch_once(engine).await?;
         let o = crate::outbox::run_once(engine)
             .await
             .map_err(|e| e.to_string())?;
-        if p + e + o == 0 {
+        if p + r + e + o == 0 {
             return Ok(());
         }
     }

@@ -1,5 +1,6 @@
 //! The `hearken` command line: one file per subcommand; this file holds the argument types.
 
+pub mod agents;
 pub mod channels;
 pub mod classify;
 pub mod common;
@@ -47,6 +48,13 @@ pub enum Command {
         #[command(flatten)]
         service: ServiceArgs,
     },
+    /// The people who work in the console: add (the first admin too), list, set, passwd.
+    Agents {
+        #[command(subcommand)]
+        action: AgentsAction,
+        #[command(flatten)]
+        service: ServiceArgs,
+    },
     /// The emergency switch: a message to every conversation, escalations held.
     Emergency {
         #[command(subcommand)]
@@ -89,6 +97,62 @@ pub enum ChannelsAction {
         /// Only this channel.
         #[arg(long)]
         channel: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Clone)]
+pub enum AgentsAction {
+    /// Create an agent; without --password-stdin a password is generated and printed once.
+    Add {
+        #[arg(long)]
+        login: String,
+        /// Display name (default: the login).
+        #[arg(long)]
+        name: Option<String>,
+        /// agent, supervisor or admin.
+        #[arg(long, default_value = "agent", value_parser = agents::parse_role)]
+        role: crate::routing::Role,
+        /// SKILL or SKILL=LEVEL (1-5), repeatable: --skill billing=4 --skill orders.
+        #[arg(long = "skill", value_parser = agents::parse_skill)]
+        skills: Vec<(String, u8)>,
+        /// A group such as private_messages, repeatable.
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        /// Conversations at once.
+        #[arg(long, default_value_t = 3)]
+        capacity: u32,
+        /// Read the password from standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List agents with role, status, capacity, skills and groups.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set a new password (generated and printed unless --password-stdin); sessions end.
+    Passwd {
+        login: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change an agent: only what is given changes (--skill and --group replace the lists).
+    Set {
+        login: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long, value_parser = agents::parse_role)]
+        role: Option<crate::routing::Role>,
+        #[arg(long = "skill", value_parser = agents::parse_skill)]
+        skills: Vec<(String, u8)>,
+        #[arg(long = "group")]
+        groups: Vec<String>,
+        #[arg(long)]
+        capacity: Option<u32>,
+        #[arg(long, conflicts_with = "enable")]
+        disable: bool,
+        #[arg(long)]
+        enable: bool,
     },
 }
 
@@ -256,6 +320,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Migrate(args) => serve::migrate(&args),
         Command::Shell(args) => shell::run(&args),
         Command::Emergency { action, service } => serve::emergency(&service, &action),
+        Command::Agents { action, service } => agents::run(&service, &action),
         Command::Channels { action, service } => channels::run(&service, &action),
     }
 }

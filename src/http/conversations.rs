@@ -11,8 +11,11 @@ use serde_json::{json, Value};
 
 use super::error::{body, json};
 use super::{limit, ApiError, AppState};
+use crate::desk;
 use crate::events::{self, kind};
-use crate::policy::Owner;
+use crate::pipeline;
+use crate::policy::{EscalationCause, Owner};
+use crate::routing::Target;
 use crate::store::conversations::{self as convs, ListFilter};
 
 pub fn router() -> Router<AppState> {
@@ -107,9 +110,7 @@ async fn change_owner(
         ));
     }
     let engine = &state.engine;
-    let now = engine.clock.now_ms();
-    let mut tx = engine.store.begin().await?;
-    let conv = convs::get_tx(&mut tx, id).await?;
+    let conv = convs::get(&engine.store, id).await?;
     let from = Owner::parse(&conv.owner).unwrap_or(Owner::Bot);
     if !allowed(from, c.to) {
         return Err(ApiError::Conflict(format!(
@@ -118,23 +119,92 @@ async fn change_owner(
             c.to.as_str()
         )));
     }
-    convs::transition(&mut tx, id, c.to.as_str(), &c.actor, &c.reason, now).await?;
-    let event = match c.to {
-        Owner::Agent => kind::CONVERSATION_ASSIGNED,
-        Owner::Resolved => kind::CONVERSATION_RESOLVED,
-        _ => kind::CONVERSATION_OWNER_CHANGED,
-    };
-    events::record(
-        &mut tx,
-        event,
-        Some(id),
-        json!({
-            "from": from, "to": c.to, "actor": c.actor, "reason": c.reason,
-        }),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    let actor = desk::Actor::Named(c.actor.trim().to_string());
+    let routed = crate::store::routing::get(&engine.store, id)
+        .await?
+        .is_some();
+    match (routed, c.to) {
+        // The routing desk owns routed conversations: it frees the agent and keeps the
+        // history right.
+        (true, Owner::Queued) => {
+            let skill = conv
+                .skill
+                .clone()
+                .unwrap_or_else(|| engine.settings.policy.fallback_skill.clone());
+            desk::run(
+                engine,
+                &actor,
+                desk::Op::Transfer {
+                    conversation_id: id,
+                    target: Target::Skill(skill),
+                },
+            )
+            .await?;
+        }
+        (true, to) => {
+            desk::run(
+                engine,
+                &actor,
+                desk::Op::Withdraw {
+                    conversation_id: id,
+                    to_owner: to,
+                    reason: c.reason.clone(),
+                },
+            )
+            .await?;
+        }
+        (false, Owner::Queued) => {
+            let skill = conv
+                .skill
+                .clone()
+                .unwrap_or_else(|| engine.settings.policy.fallback_skill.clone());
+            let now = engine.clock.now_ms();
+            let mut tx = engine.store.begin().await?;
+            if from != Owner::Bot {
+                // `escalate` only takes conversations from the bot.
+                convs::transition(&mut tx, id, Owner::Bot.as_str(), &c.actor, &c.reason, now)
+                    .await?;
+            }
+            pipeline::escalate(
+                &mut tx,
+                id,
+                &pipeline::Escalation {
+                    skill: &skill,
+                    priority: conv
+                        .priority
+                        .unwrap_or(crate::policy::Priority::Normal as i64),
+                    not_before: None,
+                    reason: &c.reason,
+                    cause: EscalationCause::Manual,
+                },
+                now,
+            )
+            .await?;
+            tx.commit().await.map_err(crate::store::StoreError::from)?;
+            engine.wake.routing.notify_one();
+        }
+        (false, to) => {
+            let now = engine.clock.now_ms();
+            let mut tx = engine.store.begin().await?;
+            convs::transition(&mut tx, id, to.as_str(), &c.actor, &c.reason, now).await?;
+            let event = match to {
+                Owner::Agent => kind::CONVERSATION_ASSIGNED,
+                Owner::Resolved => kind::CONVERSATION_RESOLVED,
+                _ => kind::CONVERSATION_OWNER_CHANGED,
+            };
+            events::record(
+                &mut tx,
+                event,
+                Some(id),
+                json!({
+                    "from": from, "to": to, "actor": c.actor, "reason": c.reason,
+                }),
+                now,
+            )
+            .await?;
+            tx.commit().await.map_err(crate::store::StoreError::from)?;
+        }
+    }
     engine.wake.events.notify_one();
     engine.publish(id, "owner");
     Ok(Json(

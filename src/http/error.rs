@@ -18,6 +18,12 @@ pub enum ApiError {
     BadSignature(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("this needs the {} role", .0.as_str())]
+    InsufficientRole(crate::routing::Role),
+    #[error("missing or wrong CSRF token")]
+    Csrf,
+    #[error("too many failed logins; try again in {0} s")]
+    RateLimited(i64),
     #[error("{0} not found")]
     NotFound(String),
     #[error("no channel named {0:?} is configured")]
@@ -42,6 +48,9 @@ impl ApiError {
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::BadSignature(_) => (StatusCode::UNAUTHORIZED, "bad_signature"),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::InsufficientRole(_) => (StatusCode::FORBIDDEN, "insufficient_role"),
+            Self::Csrf => (StatusCode::FORBIDDEN, "csrf_failed"),
+            Self::RateLimited(_) => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             Self::UnknownChannel(_) => (StatusCode::NOT_FOUND, "unknown_channel"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
@@ -69,6 +78,10 @@ impl IntoResponse for ApiError {
                 tracing::warn!(detail, "request refused: bad signature");
                 self.to_string()
             }
+            Self::InsufficientRole(_) | Self::Csrf => {
+                tracing::warn!(error = %self, "request refused");
+                self.to_string()
+            }
             _ => self.to_string(),
         };
         let mut resp = (
@@ -79,6 +92,11 @@ impl IntoResponse for ApiError {
         if matches!(self, Self::Unavailable(_) | Self::NotReady(_)) {
             resp.headers_mut()
                 .insert("retry-after", axum::http::HeaderValue::from_static("5"));
+        }
+        if let Self::RateLimited(secs) = self {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&secs.max(1).to_string()) {
+                resp.headers_mut().insert("retry-after", v);
+            }
         }
         resp
     }
@@ -121,4 +139,24 @@ pub fn body(
 /// Parse JSON with the reason (line, column, field) in the 400.
 pub fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))
+}
+
+impl From<crate::desk::DeskError> for ApiError {
+    fn from(e: crate::desk::DeskError) -> Self {
+        use crate::desk::DeskError;
+        use crate::routing::RoutingError as R;
+        match e {
+            DeskError::Store(s) => s.into(),
+            DeskError::NotYours(m) => Self::Forbidden(m),
+            DeskError::BadInput(m) => Self::BadRequest(m),
+            DeskError::Routing(r) => match r {
+                R::UnknownAgent(id) => Self::NotFound(format!("agent {id}")),
+                R::UnknownDisposition { .. } | R::BadSkillLevel { .. } => {
+                    Self::BadRequest(r.to_string())
+                }
+                R::Config(_) => Self::Internal(r.to_string()),
+                _ => Self::Conflict(r.to_string()),
+            },
+        }
+    }
 }

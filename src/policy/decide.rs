@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    CalendarStatus, ChannelRules, Decision, DecisionAction, Owner, PolicyConfig, Priority,
-    Situation, Visibility,
+    CalendarStatus, ChannelRules, Decision, DecisionAction, EscalationCause, Owner, PolicyConfig,
+    Priority, Situation, Visibility,
 };
 use crate::intents::{template, Action, Intent, Template};
 
@@ -14,6 +14,7 @@ impl Decision {
         Self {
             action,
             reason: reason.into(),
+            cause: None,
         }
     }
 }
@@ -141,7 +142,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
         }
     }
 
-    fn escalate(&self, skill: &str, why: String) -> Decision {
+    fn escalate(&self, skill: &str, cause: EscalationCause, why: String) -> Decision {
         let complaint = self.config.is_complaint(skill);
         let priority = match (complaint, self.negative.is_some()) {
             (true, true) => Priority::Urgent,
@@ -158,7 +159,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
         } else {
             format!(" ({})", notes.join(", "))
         };
-        Decision::new(
+        let mut d = Decision::new(
             DecisionAction::Escalate {
                 skill: skill.to_string(),
                 priority,
@@ -168,7 +169,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
                 "{why}: escalated to {skill}{notes}, priority {}",
                 priority_name(priority)
             ),
-        )
+        );
+        d.cause = Some(cause);
+        d
     }
 
     fn confident(&self, intent: &Intent, out: &mut Vec<Decision>) {
@@ -183,7 +186,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
             .as_deref()
             .unwrap_or_else(|| self.default_skill(false));
         if intent.action == Action::Escalate {
-            out.push(self.escalate(skill, what));
+            out.push(self.escalate(skill, EscalationCause::Intent, what));
             return;
         }
         // A ticket is already the support process for a fault, and fault reports are naturally
@@ -191,6 +194,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
         if self.negative.is_some() && intent.action != Action::Ticket {
             out.push(self.escalate(
                 skill,
+                EscalationCause::NegativeSentiment,
                 format!("{what} but negative, so a person answers instead of the bot"),
             ));
             return;
@@ -202,6 +206,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                 Some((text, why)) => out.push(self.reply(visibility, text, &what, &why)),
                 None => out.push(self.escalate(
                     skill,
+                    EscalationCause::NoResponse,
                     format!("{what} but no response is written for it"),
                 )),
             },
@@ -281,7 +286,11 @@ impl<'s, 'a> Ctx<'s, 'a> {
             return;
         }
         let skill = self.default_skill(true);
-        out.push(self.escalate(skill, format!("the bot is unsure ({reason})")));
+        out.push(self.escalate(
+            skill,
+            EscalationCause::Unsure,
+            format!("the bot is unsure ({reason})"),
+        ));
     }
 
     /// The channel's forced visibility, else private for its private intents, else the

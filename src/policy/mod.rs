@@ -92,6 +92,43 @@ pub struct Decision {
     #[serde(flatten)]
     pub action: DecisionAction,
     pub reason: String,
+    /// Why a conversation goes to a person, as a stable code for reports (escalations only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<EscalationCause>,
+}
+
+/// Why a conversation was escalated: the reports group escalations by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationCause {
+    /// The intent itself goes to a person (a complaint, asking for a human).
+    Intent,
+    /// A confident reading, but the customer is upset.
+    NegativeSentiment,
+    /// Low confidence or out of scope.
+    Unsure,
+    /// The intent answers, but no response is written for it.
+    NoResponse,
+    /// The intent opens a ticket and no ticket integration is configured.
+    NoTicketIntegration,
+    /// A reply or action could not be sent.
+    SendFailed,
+    /// A person or another system queued it (API, transfer).
+    Manual,
+}
+
+impl EscalationCause {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Intent => "intent",
+            Self::NegativeSentiment => "negative_sentiment",
+            Self::Unsure => "unsure",
+            Self::NoResponse => "no_response",
+            Self::NoTicketIntegration => "no_ticket_integration",
+            Self::SendFailed => "send_failed",
+            Self::Manual => "manual",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

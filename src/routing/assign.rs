@@ -76,17 +76,22 @@ pub enum Effect {
         conversation_id: i64,
         agent_id: i64,
     },
+    /// Taken out of routing by someone outside it (an API caller set the owner directly).
+    Withdrawn {
+        conversation_id: i64,
+        agent_id: Option<i64>,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct Router {
     config: RoutingConfig,
-    agents: BTreeMap<i64, Agent>,
-    queue: BTreeMap<i64, QueueItem>,
-    offers: BTreeMap<i64, OpenOffer>,
-    assigned: BTreeMap<i64, Assignment>,
+    pub(super) agents: BTreeMap<i64, Agent>,
+    pub(super) queue: BTreeMap<i64, QueueItem>,
+    pub(super) offers: BTreeMap<i64, OpenOffer>,
+    pub(super) assigned: BTreeMap<i64, Assignment>,
     /// Accepted conversations per agent.
-    loads: BTreeMap<i64, u32>,
+    pub(super) loads: BTreeMap<i64, u32>,
 }
 
 impl Router {
@@ -339,6 +344,19 @@ impl Router {
         }])
     }
 
+    /// Takes the conversation out of routing wherever it is, freeing its agent.
+    pub fn withdraw(
+        &mut self,
+        conversation_id: i64,
+        now_ms: i64,
+    ) -> Result<Vec<Effect>, RoutingError> {
+        let (_, agent_id) = self.take(conversation_id, now_ms)?;
+        Ok(vec![Effect::Withdrawn {
+            conversation_id,
+            agent_id,
+        }])
+    }
+
     fn is_routed(&self, id: i64) -> bool {
         self.queue.contains_key(&id)
             || self.offers.contains_key(&id)
@@ -523,6 +541,9 @@ impl Router {
     /// Items no online agent qualifies for, whatever their load: the customer would wait
     /// indefinitely, so they are told once.
     fn waiting_notices(&mut self, now_ms: i64, out: &mut Vec<Effect>) {
+        if self.config.waiting_message.trim().is_empty() {
+            return; // switched off
+        }
         let stranded: Vec<i64> = self
             .queue
             .values()

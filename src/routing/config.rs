@@ -25,7 +25,7 @@ pub struct RoutingConfig {
     /// After this wait an item's priority is raised one step, once, and an event is emitted.
     pub sla_secs: u64,
     pub priority_order: QueueOrder,
-    /// Sent once when no online agent has the skill a conversation needs.
+    /// Sent once when no online agent has the skill a conversation needs; empty: never.
     pub waiting_message: String,
     /// The codes an agent chooses from when resolving; one is required.
     pub dispositions: Vec<String>,

@@ -4,6 +4,7 @@
 
 mod assign;
 mod config;
+mod snapshot;
 
 use std::collections::BTreeMap;
 
@@ -12,10 +13,12 @@ use serde::{Deserialize, Serialize};
 pub use crate::policy::Priority;
 pub use assign::{Assignment, Effect, OpenOffer, RequeueReason, Router};
 pub use config::{QueueOrder, RoutingConfig};
+pub use snapshot::{Place, Placed};
 
 /// What a person may do in the console; routing only offers work to those with skills, whatever
-/// the role, so supervisors and admins can also take conversations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// the role, so supervisors and admins can also take conversations. Ordered: each role may do
+/// everything the one before it may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Agent,

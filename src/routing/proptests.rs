@@ -52,6 +52,11 @@ enum Op {
     Tick {
         advance_ms: u32,
     },
+    Withdraw {
+        pick: usize,
+    },
+    /// Rebuild the router from its rows, as the desk does before every operation.
+    Restore,
 }
 
 fn agent_spec() -> impl Strategy<Value = AgentSpec> {
@@ -82,6 +87,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), 0u8..3, 0usize..8)
             .prop_map(|(pick, target, to)| Op::Transfer { pick, target, to }),
         4 => (0u32..40_000).prop_map(|advance_ms| Op::Tick { advance_ms }),
+        1 => any::<usize>().prop_map(|pick| Op::Withdraw { pick }),
+        2 => Just(Op::Restore),
     ]
 }
 
@@ -257,6 +264,25 @@ proptest! {
                 Op::Tick { advance_ms } => {
                     now += i64::from(advance_ms);
                     Ok(r.tick(now))
+                }
+                Op::Withdraw { pick } => match nth(live.iter().copied(), pick) {
+                    Some(c) => {
+                        let res = r.withdraw(c, now);
+                        if res.is_ok() {
+                            live.remove(&c);
+                        }
+                        res
+                    }
+                    None => continue,
+                },
+                Op::Restore => {
+                    let placed = r.placements();
+                    let agents = r.agents().values().cloned().collect();
+                    let back = Router::restore(r.config().clone(), agents, placed.values().cloned().collect())
+                        .expect("the config was valid");
+                    prop_assert_eq!(snapshot(&back), snapshot(&r), "restoring changed the router");
+                    r = back;
+                    Ok(Vec::new())
                 }
             };
             match result {

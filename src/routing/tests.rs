@@ -573,6 +573,17 @@ fn the_waiting_notice_is_sent_once_when_no_online_agent_has_the_skill() {
 }
 
 #[test]
+fn an_empty_waiting_message_switches_the_notice_off() {
+    let config = RoutingConfig {
+        waiting_message: "  ".into(),
+        ..RoutingConfig::default()
+    };
+    let mut r = router_with(config, vec![agent(1, &[("billing", 3)], 2)]);
+    r.enqueue(item(10, "legal", Priority::Normal, T0)).unwrap();
+    assert!(r.tick(T0).is_empty());
+}
+
+#[test]
 fn no_waiting_notice_when_qualified_agents_are_only_busy() {
     let mut r = router(vec![agent(1, &[("billing", 3)], 1)]);
     assign(&mut r, 10, 1, T0);

@@ -428,3 +428,64 @@ pub async fn latest_for_thread(
 ) -> Result<Option<Conversation>, StoreError> {
     by_thread(tx, channel, thread_key).await
 }
+
+/// Who wrote a customer message and the platform's id of it: what a reply addresses.
+#[derive(Debug, Clone)]
+pub struct InboundRef {
+    pub author: String,
+    pub platform_message_id: Option<String>,
+}
+
+/// The customer's latest message in a conversation.
+pub async fn last_inbound_tx(
+    tx: &mut Tx,
+    conversation_id: i64,
+) -> Result<Option<InboundRef>, StoreError> {
+    let r = sqlx::query(
+        "SELECT author, platform_message_id FROM messages WHERE conversation_id = $1 AND direction = 'in' \
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(r.map(|r| {
+        Ok::<_, sqlx::Error>(InboundRef {
+            author: r.try_get(0)?,
+            platform_message_id: r.try_get(1)?,
+        })
+    })
+    .transpose()?)
+}
+
+/// One customer message of this conversation (a like or repost targets it).
+pub async fn inbound_message_tx(
+    tx: &mut Tx,
+    conversation_id: i64,
+    message_id: i64,
+) -> Result<InboundRef, StoreError> {
+    let r = sqlx::query(
+        "SELECT author, platform_message_id FROM messages WHERE id = $1 AND conversation_id = $2 AND direction = 'in'",
+    )
+    .bind(message_id)
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| {
+        StoreError::NotFound(format!(
+            "customer message {message_id} in conversation {conversation_id}"
+        ))
+    })?;
+    Ok(InboundRef {
+        author: r.try_get(0)?,
+        platform_message_id: r.try_get(1)?,
+    })
+}
+
+pub async fn set_priority(tx: &mut Tx, id: i64, priority: i64) -> Result<(), StoreError> {
+    sqlx::query("UPDATE conversations SET priority = $1 WHERE id = $2")
+        .bind(priority)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

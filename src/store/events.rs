@@ -101,3 +101,11 @@ pub async fn list(store: &Store, f: &ListFilter) -> Result<Vec<EventRow>, StoreE
         .await?;
     Ok(rows.iter().map(event).collect::<Result<_, _>>()?)
 }
+
+/// The newest event's id (0 when none): live views compare it to see changes by other processes.
+pub async fn last_id(store: &Store) -> Result<i64, StoreError> {
+    let r = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM events")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(r.try_get(0)?)
+}

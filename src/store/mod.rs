@@ -1,12 +1,15 @@
 //! Storage: the sqlx pool (SQLite or PostgreSQL through `Any`), migrations, and the queries,
 //! grouped by table. The only module with SQL in it.
 
+pub mod agents;
 pub mod contacts;
 pub mod conversations;
 pub mod cursors;
 pub mod events;
 pub mod inbox;
 pub mod outbox;
+pub mod routing;
+pub mod sessions;
 pub mod switches;
 
 use std::str::FromStr;

@@ -32,6 +32,7 @@ fn settings(graph: &MockServer) -> FacebookSettings {
 }
 
 fn with_facebook(s: &mut Settings, graph: &MockServer) {
+    crate::helpers::without_waiting_notice(s);
     s.channels.facebook.push(settings(graph));
 }
 

@@ -161,7 +161,11 @@ async fn deliver(app: &TestApp, body: &Value) -> reqwest::Response {
 
 async fn spawn_with_x(db: Db, server: &MockServer) -> TestApp {
     let settings = x_settings(server);
-    spawn_app(db, move |s| s.channels.x.push(settings)).await
+    spawn_app(db, move |s| {
+        crate::helpers::without_waiting_notice(s);
+        s.channels.x.push(settings)
+    })
+    .await
 }
 
 /// The conversation of an X thread.

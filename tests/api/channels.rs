@@ -118,7 +118,11 @@ async fn refused_credentials_mark_the_channel_unhealthy_and_escalate(db: Db) {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "p-2"})))
         .mount(&server)
         .await;
-    let app = spawn_app(db, |s| with_api_channel(s, &server)).await;
+    let app = spawn_app(db, |s| {
+        crate::helpers::without_waiting_notice(s);
+        with_api_channel(s, &server)
+    })
+    .await;
     let q = event("e1", "public", "t1", "dana", "what are your opening hours?");
     assert_eq!(post_api(&app, &q, SECRET).await.status(), 200);
     app.drain().await;

@@ -290,3 +290,9 @@ impl TestApp {
 pub fn session() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
+
+/// Platform tests check the bot's own answers: routing's waiting notice (tested in
+/// routing.rs) would add a message when no agent exists, so these switch it off.
+pub fn without_waiting_notice(s: &mut Settings) {
+    s.routing.waiting_message.clear();
+}

@@ -16,3 +16,4 @@ mod intake;
 mod openapi;
 mod outbox;
 mod pipeline;
+mod routing;

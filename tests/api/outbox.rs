@@ -19,6 +19,7 @@ async fn a_send_that_keeps_failing_is_dead_lettered_and_escalated(db: Db) {
         .mount(&platform)
         .await;
     let app = spawn_app(db, |s| {
+        crate::helpers::without_waiting_notice(s);
         with_api_channel(s, &platform);
         s.outbox.retry_for_secs = 60;
     })

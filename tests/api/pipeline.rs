@@ -149,7 +149,7 @@ async fn a_public_question_is_answered_in_public_and_praise_is_liked(db: Db) {
 on_both_stores!(while_an_agent_owns_a_conversation_the_bot_stays_silent);
 
 async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
-    let app = spawn_app(db, |_| {}).await;
+    let app = spawn_app(db, crate::helpers::without_waiting_notice).await;
     let s = session();
     app.chat(
         &s,

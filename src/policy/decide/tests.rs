@@ -337,6 +337,7 @@ fn negative_complaint_is_urgent() {
         "intent 'complaint' at 0.91 (threshold 0.50): escalated to complaints \
          (a complaint skill, negative sentiment 0.91 >= 0.70), priority urgent"
     );
+    assert_eq!(decisions[0].cause, Some(EscalationCause::Intent));
 }
 
 #[test]
@@ -344,6 +345,7 @@ fn negative_sentiment_escalates_instead_of_answering() {
     let decisions = Case::confident(order_status(), Some((0.85, 0.05))).run(&config());
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0].action, escalate("general", Priority::High));
+    assert_eq!(decisions[0].cause, Some(EscalationCause::NegativeSentiment));
     assert_eq!(
         decisions[0].reason,
         "intent 'order_status' at 0.91 (threshold 0.50) but negative, so a person answers \
@@ -467,6 +469,7 @@ fn a_public_message_the_bot_is_unsure_of_goes_to_the_fallback_skill() {
     let case = Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None));
     let decisions = case.run(&config());
     assert_eq!(decisions[0].action, escalate("general", Priority::Normal));
+    assert_eq!(decisions[0].cause, Some(EscalationCause::Unsure));
     assert_eq!(
         decisions[0].reason,
         "the bot is unsure (confidence 0.31 for 'order_status' is below the threshold 0.50): \

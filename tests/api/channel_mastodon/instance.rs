@@ -139,6 +139,7 @@ pub fn settings(server: &MockServer) -> MastodonSettings {
 }
 
 pub fn configure(s: &mut Settings, server: &MockServer) {
+    crate::helpers::without_waiting_notice(s);
     s.channels.mastodon.push(settings(server));
 }
 

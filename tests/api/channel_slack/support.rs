@@ -20,6 +20,7 @@ pub(super) fn fixture(name: &str) -> Value {
 }
 
 pub(super) fn with_slack(s: &mut Settings, slack: &MockServer) {
+    crate::helpers::without_waiting_notice(s);
     let mut c = SlackSettings::example("acme-slack");
     c.api_base = format!("{}/api", slack.uri());
     c.signing_secret = Secret::new(SIGNING_SECRET);

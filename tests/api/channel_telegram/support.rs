@@ -66,6 +66,7 @@ pub async fn failing(server: &MockServer, bot_method: &str, status: u16, body: V
 }
 
 pub fn with_telegram(s: &mut Settings, server: &MockServer) {
+    crate::helpers::without_waiting_notice(s);
     s.channels.telegram.push(TelegramSettings {
         api_base: server.uri(),
         ..example()

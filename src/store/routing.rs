@@ -1,0 +1,408 @@
+//! The routing tables: `routing_items` (every escalated conversation: queued, offered or
+//! assigned), `routing_state` (the lock routing operations take, and a change counter),
+//! `escalations` (each escalation, for reports) and `work` (each accepted assignment).
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Backend, Store, StoreError, Tx};
+use crate::routing::{Place, Placed, Priority, QueueItem};
+
+/// A routed conversation as stored: the router's view plus what the desk and reports add.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RoutedRow {
+    #[serde(flatten)]
+    pub placed: Placed,
+    /// Why it was escalated (an `EscalationCause` code).
+    pub cause: String,
+    pub channel: String,
+    /// The first escalation of this wait (transfers keep it; time to resolve counts from it).
+    pub escalated_at: i64,
+}
+
+fn priority_of(n: i64) -> Priority {
+    match n {
+        1 => Priority::Urgent,
+        2 => Priority::High,
+        _ => Priority::Normal,
+    }
+}
+
+const COLUMNS: &str = "conversation_id, state, skill, grp, priority, reason, cause, channel, \
+    escalated_at, enqueued_at, not_before, sla_raised, declined_by, waiting_notice_sent, agent_id, \
+    offered_at, expires_at, accepted_at";
+
+fn routed(r: &sqlx::any::AnyRow) -> Result<RoutedRow, StoreError> {
+    let state: String = r.try_get(1)?;
+    let declined: String = r.try_get(12)?;
+    let agent: Option<i64> = r.try_get(14)?;
+    let id: i64 = r.try_get(0)?;
+    let broken = || StoreError::Query(format!("routing item {id}: state {state:?} is incomplete"));
+    let place = match state.as_str() {
+        "queued" => Place::Queued,
+        "offered" => Place::Offered {
+            agent_id: agent.ok_or_else(broken)?,
+            offered_at_ms: r.try_get::<Option<i64>, _>(15)?.ok_or_else(broken)?,
+            expires_at_ms: r.try_get::<Option<i64>, _>(16)?.ok_or_else(broken)?,
+        },
+        "assigned" => Place::Assigned {
+            agent_id: agent.ok_or_else(broken)?,
+            accepted_at_ms: r.try_get::<Option<i64>, _>(17)?.ok_or_else(broken)?,
+        },
+        _ => return Err(broken()),
+    };
+    Ok(RoutedRow {
+        placed: Placed {
+            item: QueueItem {
+                conversation_id: id,
+                skill: r.try_get(2)?,
+                group: r.try_get(3)?,
+                priority: priority_of(r.try_get(4)?),
+                reason: r.try_get(5)?,
+                enqueued_at_ms: r.try_get(9)?,
+                not_before_ms: r.try_get(10)?,
+                sla_raised: r.try_get::<i64, _>(11)? != 0,
+                declined_by: serde_json::from_str(&declined).unwrap_or_default(),
+                waiting_notice_sent: r.try_get::<i64, _>(13)? != 0,
+            },
+            place,
+        },
+        cause: r.try_get(6)?,
+        channel: r.try_get(7)?,
+        escalated_at: r.try_get(8)?,
+    })
+}
+
+/// Take the routing lock for the rest of the transaction and return the change counter.
+/// PostgreSQL: a row lock, so routing operations of every process run one at a time. SQLite:
+/// the transaction already holds the write lock (`BEGIN IMMEDIATE`).
+pub async fn lock(store: &Store, tx: &mut Tx) -> Result<i64, StoreError> {
+    let sql = match store.backend {
+        Backend::Postgres => "SELECT version FROM routing_state WHERE id = 1 FOR UPDATE",
+        Backend::Sqlite => "SELECT version FROM routing_state WHERE id = 1",
+    };
+    let r = sqlx::query(sql).fetch_one(&mut **tx).await?;
+    Ok(r.try_get(0)?)
+}
+
+/// Count a change (live views compare the counter).
+pub async fn bump(tx: &mut Tx) -> Result<(), StoreError> {
+    sqlx::query("UPDATE routing_state SET version = version + 1 WHERE id = 1")
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The change counter, without the lock.
+pub async fn version(store: &Store) -> Result<i64, StoreError> {
+    let r = sqlx::query("SELECT version FROM routing_state WHERE id = 1")
+        .fetch_one(&store.pool)
+        .await?;
+    Ok(r.try_get(0)?)
+}
+
+/// Every routed conversation (inside the locked transaction).
+pub async fn load(tx: &mut Tx) -> Result<Vec<RoutedRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM routing_items ORDER BY conversation_id");
+    let rows = sqlx::query(&sql).fetch_all(&mut **tx).await?;
+    rows.iter().map(routed).collect()
+}
+
+pub async fn all(store: &Store) -> Result<Vec<RoutedRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM routing_items ORDER BY priority, enqueued_at, conversation_id"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
+    rows.iter().map(routed).collect()
+}
+
+pub async fn get(store: &Store, conversation_id: i64) -> Result<Option<RoutedRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM routing_items WHERE conversation_id = $1");
+    let r = sqlx::query(&sql)
+        .bind(conversation_id)
+        .fetch_optional(&store.pool)
+        .await?;
+    r.as_ref().map(routed).transpose()
+}
+
+/// Whether anything waits or is offered: a tick with nothing to do is skipped.
+pub async fn anything_pending(store: &Store) -> Result<bool, StoreError> {
+    let r = sqlx::query("SELECT 1 FROM routing_items WHERE state <> 'assigned' LIMIT 1")
+        .fetch_optional(&store.pool)
+        .await?;
+    Ok(r.is_some())
+}
+
+/// A new escalation joins the queue; a conversation already routed keeps its place.
+/// Returns whether it was added.
+pub async fn enqueue(
+    tx: &mut Tx,
+    item: &QueueItem,
+    cause: &str,
+    channel: &str,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "INSERT INTO routing_items (conversation_id, state, skill, grp, priority, reason, cause, channel, \
+         escalated_at, enqueued_at, not_before, sla_raised, declined_by, waiting_notice_sent) \
+         VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, 0, '[]', 0) ON CONFLICT (conversation_id) DO NOTHING",
+    )
+    .bind(item.conversation_id)
+    .bind(&item.skill)
+    .bind(item.group.as_deref())
+    .bind(item.priority as i64)
+    .bind(&item.reason)
+    .bind(cause)
+    .bind(channel)
+    .bind(item.enqueued_at_ms)
+    .bind(item.enqueued_at_ms)
+    .bind(item.not_before_ms)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(n > 0)
+}
+
+/// Write the router's view of one routed conversation back.
+pub async fn save(tx: &mut Tx, p: &Placed) -> Result<(), StoreError> {
+    let i = &p.item;
+    let (agent, offered, expires, accepted) = match p.place {
+        Place::Queued => (None, None, None, None),
+        Place::Offered {
+            agent_id,
+            offered_at_ms,
+            expires_at_ms,
+        } => (
+            Some(agent_id),
+            Some(offered_at_ms),
+            Some(expires_at_ms),
+            None,
+        ),
+        Place::Assigned {
+            agent_id,
+            accepted_at_ms,
+        } => (Some(agent_id), None, None, Some(accepted_at_ms)),
+    };
+    let n = sqlx::query(
+        "UPDATE routing_items SET state = $1, skill = $2, grp = $3, priority = $4, reason = $5, enqueued_at = $6, \
+         not_before = $7, sla_raised = $8, declined_by = $9, waiting_notice_sent = $10, agent_id = $11, \
+         offered_at = $12, expires_at = $13, accepted_at = $14 WHERE conversation_id = $15",
+    )
+    .bind(p.place.state())
+    .bind(&i.skill)
+    .bind(i.group.as_deref())
+    .bind(i.priority as i64)
+    .bind(&i.reason)
+    .bind(i.enqueued_at_ms)
+    .bind(i.not_before_ms)
+    .bind(i64::from(i.sla_raised))
+    .bind(serde_json::to_string(&i.declined_by).expect("ids serialise; this is a bug"))
+    .bind(i64::from(i.waiting_notice_sent))
+    .bind(agent)
+    .bind(offered)
+    .bind(expires)
+    .bind(accepted)
+    .bind(i.conversation_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::NotFound(format!(
+            "routing item {}",
+            i.conversation_id
+        )));
+    }
+    Ok(())
+}
+
+pub async fn remove(tx: &mut Tx, conversation_id: i64) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM routing_items WHERE conversation_id = $1")
+        .bind(conversation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub struct NewEscalation<'a> {
+    pub conversation_id: i64,
+    pub channel: &'a str,
+    pub skill: &'a str,
+    pub priority: i64,
+    pub cause: &'a str,
+    pub reason: &'a str,
+}
+
+pub async fn record_escalation(
+    tx: &mut Tx,
+    e: &NewEscalation<'_>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO escalations (conversation_id, channel, skill, priority, cause, reason, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(e.conversation_id)
+    .bind(e.channel)
+    .bind(e.skill)
+    .bind(e.priority)
+    .bind(e.cause)
+    .bind(e.reason)
+    .bind(now_ms)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// An agent accepted: their work on the conversation begins.
+pub async fn start_work(
+    tx: &mut Tx,
+    row: &RoutedRow,
+    agent_id: i64,
+    accepted_at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO work (conversation_id, agent_id, channel, skill, escalated_at, enqueued_at, accepted_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(row.placed.item.conversation_id)
+    .bind(agent_id)
+    .bind(&row.channel)
+    .bind(&row.placed.item.skill)
+    .bind(row.escalated_at)
+    .bind(row.placed.item.enqueued_at_ms)
+    .bind(accepted_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The agent's work on the conversation ends: resolved, handed back or transferred.
+pub async fn end_work(
+    tx: &mut Tx,
+    conversation_id: i64,
+    agent_id: i64,
+    outcome: &str,
+    disposition: Option<&str>,
+    note: Option<&str>,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE work SET ended_at = $1, outcome = $2, disposition = $3, note = $4 \
+         WHERE conversation_id = $5 AND agent_id = $6 AND ended_at IS NULL",
+    )
+    .bind(now_ms)
+    .bind(outcome)
+    .bind(disposition)
+    .bind(note)
+    .bind(conversation_id)
+    .bind(agent_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The first reply an agent got out in this assignment (first-response time for agents).
+pub async fn mark_first_reply(
+    tx: &mut Tx,
+    conversation_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE work SET first_reply_at = $1 WHERE conversation_id = $2 AND ended_at IS NULL AND first_reply_at IS NULL",
+    )
+    .bind(now_ms)
+    .bind(conversation_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// One finished or running assignment, for the transcript and reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub agent_id: i64,
+    pub channel: String,
+    pub skill: String,
+    pub escalated_at: i64,
+    pub enqueued_at: i64,
+    pub accepted_at: i64,
+    pub first_reply_at: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub outcome: Option<String>,
+    pub disposition: Option<String>,
+    pub note: Option<String>,
+}
+
+pub async fn work_of(store: &Store, conversation_id: i64) -> Result<Vec<WorkRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, conversation_id, agent_id, channel, skill, escalated_at, enqueued_at, accepted_at, \
+         first_reply_at, ended_at, outcome, disposition, note FROM work WHERE conversation_id = $1 ORDER BY id",
+    )
+    .bind(conversation_id)
+    .fetch_all(&store.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(WorkRow {
+                id: r.try_get(0)?,
+                conversation_id: r.try_get(1)?,
+                agent_id: r.try_get(2)?,
+                channel: r.try_get(3)?,
+                skill: r.try_get(4)?,
+                escalated_at: r.try_get(5)?,
+                enqueued_at: r.try_get(6)?,
+                accepted_at: r.try_get(7)?,
+                first_reply_at: r.try_get(8)?,
+                ended_at: r.try_get(9)?,
+                outcome: r.try_get(10)?,
+                disposition: r.try_get(11)?,
+                note: r.try_get(12)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// A routed conversation with what a queue view shows of it: who, where, and the latest
+/// customer message.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    #[serde(flatten)]
+    pub row: RoutedRow,
+    pub visibility: String,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub last_message: Option<String>,
+    pub agent_login: Option<String>,
+}
+
+/// Every routed conversation for the queue views, most urgent and longest waiting first.
+pub async fn overview(store: &Store) -> Result<Vec<Overview>, StoreError> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("r.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols}, c.visibility, c.contact_id, k.display_name, \
+         (SELECT m.text FROM messages m WHERE m.conversation_id = r.conversation_id AND m.direction = 'in' \
+          ORDER BY m.id DESC LIMIT 1), a.login \
+         FROM routing_items r JOIN conversations c ON c.id = r.conversation_id \
+         JOIN contacts k ON k.id = c.contact_id LEFT JOIN agents a ON a.id = r.agent_id \
+         ORDER BY r.priority, r.enqueued_at, r.conversation_id"
+    );
+    let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Overview {
+                row: routed(r)?,
+                visibility: r.try_get(18)?,
+                contact_id: r.try_get(19)?,
+                contact_name: r.try_get(20)?,
+                last_message: r.try_get(21)?,
+                agent_login: r.try_get(22)?,
+            })
+        })
+        .collect()
+}
