@@ -10,6 +10,8 @@ mod channel_slack;
 mod channel_telegram;
 mod channel_x;
 mod channels;
+mod console;
+mod console_support;
 mod contacts;
 mod events;
 mod intake;
