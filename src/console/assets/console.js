@@ -11,6 +11,11 @@
     document.querySelectorAll("[data-live-region]").forEach(function (el) {
       var name = el.getAttribute("data-live-region");
       var fresh = doc.querySelector('[data-live-region="' + name + '"]');
+      var active = document.activeElement;
+      if (active && el.contains(active) && active.matches("input, select, textarea")) {
+        again = true; // someone is using a form here: refresh after they leave it
+        return;
+      }
       if (fresh && fresh.innerHTML !== el.innerHTML) {
         el.innerHTML = fresh.innerHTML;
         el.dispatchEvent(new CustomEvent("hearken:updated", { bubbles: true }));
@@ -33,7 +38,7 @@
       .catch(function () {})
       .then(function () {
         refreshing = false;
-        if (again) { again = false; refresh(); }
+        if (again) { again = false; setTimeout(refresh, 2000); }
       });
   }
 
