@@ -14,6 +14,17 @@ pub fn spawn(
     shutdown: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
     let mut handles = Vec::new();
+    // Every process may run the routing desk: its operations take one lock.
+    let e = engine.clone();
+    handles.push(tokio::spawn(run_loop(
+        "routing",
+        e.wake.routing.clone(),
+        shutdown.clone(),
+        move || {
+            let e = e.clone();
+            async move { crate::desk::tick(&e).await.map_err(|x| x.to_string()) }
+        },
+    )));
     if engine.settings.pipeline.enabled {
         let e = engine.clone();
         handles.push(tokio::spawn(run_loop(
@@ -39,16 +50,6 @@ pub fn spawn(
             move || {
                 let e = e.clone();
                 async move { crate::outbox::run_once(&e).await.map_err(|x| x.to_string()) }
-            },
-        )));
-        let e = engine.clone();
-        handles.push(tokio::spawn(run_loop(
-            "routing",
-            e.wake.routing.clone(),
-            shutdown.clone(),
-            move || {
-                let e = e.clone();
-                async move { crate::desk::tick(&e).await.map_err(|x| x.to_string()) }
             },
         )));
         let e = engine.clone();

@@ -1,8 +1,7 @@
 //! The `hearken serve` binary killed with SIGKILL while messages wait in the inbox and actions
 //! in the outbox: after a restart every message is processed once and every action sent once.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -12,47 +11,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const SECRET: &str = "process-test-secret";
 const TOKEN: &str = "process-test-token-0123456789";
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Server {
-    /// Start the binary and read the port it printed.
-    fn start(config: &std::path::Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hearken"))
-            .args(["serve", "--config"])
-            .arg(config)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("HEARKEN_LOG", "warn")
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let port = loop {
-            let line = lines
-                .next()
-                .expect("the server printed its address")
-                .expect("utf-8");
-            if let Some(rest) = line.strip_prefix("hearken listening on http://127.0.0.1:") {
-                break rest.split(' ').next().expect("port").to_string();
-            }
-        };
-        // Keep draining stderr so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    fn kill(mut self) {
-        // SIGKILL: no graceful shutdown, no flushing.
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reaped");
-    }
-}
+#[path = "support/server.rs"]
+mod server;
+use server::Server;
 
 /// Deliver message `i` through the signed API channel; it must be acknowledged.
 async fn post_signed(http: &reqwest::Client, base: &str, i: usize, text: &str) {
