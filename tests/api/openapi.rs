@@ -80,6 +80,9 @@ fn the_document_is_valid_json_with_an_error_schema_listing_every_code() {
         "not_ready",
         "store_unavailable",
         "internal",
+        "insufficient_role",
+        "csrf_failed",
+        "rate_limited",
     ] {
         assert!(text.contains(code), "error code {code} is documented");
     }
