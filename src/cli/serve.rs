@@ -38,9 +38,14 @@ pub fn serve(args: &ServiceArgs) -> anyhow::Result<i32> {
             .await
             .context("starting the service")?;
         eprintln!(
-            "hearken listening on http://127.0.0.1:{} ({listen}, {db}); web chat at /chat; loading the model...",
+            "hearken listening on http://127.0.0.1:{} ({listen}, {db}); web chat at /chat, agent console at /console; loading the model...",
             app.port()
         );
+        if crate::store::agents::count_admins(&app.engine.store).await? == 0 {
+            eprintln!(
+                "no console admin yet: create one with `cargo run --release -- agents add --login admin --role admin` (it prints a password)"
+            );
+        }
         app.run_until_stopped().await.context("serving")?;
         anyhow::Ok(0)
     })
