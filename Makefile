@@ -39,6 +39,7 @@ browser:
 # that captures them writes to target/screenshots unless told otherwise).
 screenshots: model browser
 	SCREENSHOTS_DIR=docs/console $(CARGO) $(TEST_RUNNER) --test browser the_console_views_are_captured_for_the_docs
+	@ls -l docs/console/*.png
 
 lint:
 	$(CARGO) fmt --all -- --check
