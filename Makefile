@@ -6,12 +6,12 @@ ORT_LIB := models/onnxruntime/libonnxruntime.so.1.31.1
 # nextest when installed, plain cargo test otherwise: both run the same tests.
 TEST_RUNNER := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
 
-.PHONY: run test model lint fmt bench bench-service clean-models fuzz
+.PHONY: run test model browser screenshots lint fmt bench bench-service clean-models fuzz
 
 run: model
 	$(CARGO) run --release -- serve
 
-test: model
+test: model browser
 	$(CARGO) build --tests --benches --quiet
 	$(CARGO) $(TEST_RUNNER)
 
@@ -25,6 +25,21 @@ $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB): scripts/fetch_model.sh scripts/pr
 # Encoder throughput/latency against Python sentence-transformers (and rust-bert), one run.
 bench: model
 	bash scripts/bench_encoder.sh
+
+# Debian's headless Chromium and its WebDriver for the browser tests (tests/browser), once.
+# apt-get update only when the install fails without it (a fresh machine's empty lists).
+APT := $(shell [ "$$(id -u)" = 0 ] || echo "sudo -n") apt-get
+browser:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+	  $(APT) install -y --no-install-recommends chromium chromium-driver \
+	  || { $(APT) update && $(APT) install -y --no-install-recommends chromium chromium-driver; }; \
+	fi
+
+# PNG screenshots of each console view on a seeded demo, for docs/console.md (the browser test
+# that captures them writes to target/screenshots unless told otherwise).
+screenshots: model browser
+	SCREENSHOTS_DIR=docs/console $(CARGO) $(TEST_RUNNER) --test browser the_console_views_are_captured_for_the_docs
+	@ls -l docs/console/*.png
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -87,7 +87,10 @@ async fn one(kind: &str, url: String, items: i64, agents: i64) {
     // Everyone comes online (first status change makes no offers), then one tick offers
     // agents x 5 conversations.
     for a in 1..=agents {
-        let op = Op::SetStatus { agent_id: a, status: hearken::routing::Status::Online };
+        let op = Op::SetStatus {
+            agent_id: a,
+            status: hearken::routing::Status::Online,
+        };
         desk::run(&e, &Actor::System, op).await.expect("online");
     }
     let t = Instant::now();
@@ -95,17 +98,28 @@ async fn one(kind: &str, url: String, items: i64, agents: i64) {
     let offer_ms = t.elapsed().as_secs_f64() * 1000.0;
     let offered = out.effects.len();
     // Accepts of those offers, one operation each.
-    let offers: Vec<(i64, i64)> = sqlx::query("SELECT conversation_id, agent_id FROM routing_items WHERE state = 'offered' LIMIT 20")
-        .fetch_all(&e.store.pool)
-        .await
-        .expect("offers")
-        .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+    let offers: Vec<(i64, i64)> = sqlx::query(
+        "SELECT conversation_id, agent_id FROM routing_items WHERE state = 'offered' LIMIT 20",
+    )
+    .fetch_all(&e.store.pool)
+    .await
+    .expect("offers")
+    .iter()
+    .map(|r| (r.get(0), r.get(1)))
+    .collect();
     let mut accept = Vec::new();
     for (c, a) in offers {
         let t = Instant::now();
-        desk::run(&e, &Actor::System, Op::Accept { conversation_id: c, agent_id: a }).await.expect("accept");
+        desk::run(
+            &e,
+            &Actor::System,
+            Op::Accept {
+                conversation_id: c,
+                agent_id: a,
+            },
+        )
+        .await
+        .expect("accept");
         accept.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let (i50, imax) = ms(&mut idle);
@@ -132,8 +146,17 @@ async fn main() {
                 .status()
                 .map(|s| s.success())
                 .unwrap_or(false);
-            assert!(ok, "PostgreSQL at 127.0.0.1:5432 is needed for the postgres run");
-            one("postgres", format!("postgres://postgres@127.0.0.1:5432/{name}"), items, agents).await;
+            assert!(
+                ok,
+                "PostgreSQL at 127.0.0.1:5432 is needed for the postgres run"
+            );
+            one(
+                "postgres",
+                format!("postgres://postgres@127.0.0.1:5432/{name}"),
+                items,
+                agents,
+            )
+            .await;
             let _ = std::process::Command::new("psql")
                 .args([admin, "-qc", &format!("DROP DATABASE {name} WITH (FORCE)")])
                 .status();

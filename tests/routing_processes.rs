@@ -196,7 +196,11 @@ async fn two_processes_route_one_queue_without_losing_or_doubling_anything() {
         }
         // An agent steps away and comes back now and then (open offers return to the queue).
         let who = agents[round % AGENTS];
-        let status = if round.is_multiple_of(5) { "away" } else { "online" };
+        let status = if round.is_multiple_of(5) {
+            "away"
+        } else {
+            "online"
+        };
         let url = format!("{}/v1/agents/{who}/status", bases[round % 2]);
         tasks.push(tokio::spawn(call(
             http.clone(),

@@ -18,4 +18,5 @@ mod intake;
 mod openapi;
 mod outbox;
 mod pipeline;
+mod platform;
 mod routing;

@@ -61,7 +61,11 @@
       }
       scheduleRefresh();
     });
-    es.onerror = function () { /* EventSource reconnects by itself */ };
+    // The body says whether live updates are connected (styling, and tests wait on it).
+    es.onopen = function () { document.body.setAttribute("data-live-connected", ""); };
+    es.onerror = function () {
+      document.body.removeAttribute("data-live-connected"); // EventSource reconnects by itself
+    };
   }
 
   // Offers count down; the page title says how many wait for me.
