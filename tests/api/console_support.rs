@@ -87,7 +87,12 @@ pub async fn post_login(
     client()
         .post(format!("{}/console/login", app.addr))
         .header("cookie", cookies)
-        .form(&[("login", login), ("password", password), ("csrf", &csrf), ("next", "/console")])
+        .form(&[
+            ("login", login),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/console"),
+        ])
         .send()
         .await
         .expect("login")
