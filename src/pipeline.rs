@@ -239,20 +239,37 @@ fn template_fields(
     ev: &InboundEvent,
     conv: &Conversation,
 ) -> BTreeMap<String, String> {
+    customer_fields(
+        brain,
+        ev.author.name.as_deref(),
+        &ev.author.handle,
+        &ev.channel,
+        conv.ticket_url.as_deref(),
+    )
+}
+
+/// The fields a response template may use for this customer (`name`, `first_name`, `handle`,
+/// `channel`, `brand`, and `ticket_url` once a ticket exists): the bot's answers and the
+/// console's suggested responses fill them the same way.
+pub fn customer_fields(
+    brain: &Brain,
+    name: Option<&str>,
+    handle: &str,
+    channel: &str,
+    ticket_url: Option<&str>,
+) -> BTreeMap<String, String> {
     // Without a display name the handle is an opaque id (a web chat session, a Messenger PSID,
     // a Slack user id): greet them as "there" instead.
-    let name = ev
-        .author
-        .name
-        .clone()
+    let name = name
         .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "there".to_string());
+        .unwrap_or("there")
+        .to_string();
     let first = name.split_whitespace().next().unwrap_or(&name).to_string();
     let mut f = BTreeMap::new();
     f.insert("name".into(), name);
     f.insert("first_name".into(), first);
-    f.insert("handle".into(), ev.author.handle.clone());
-    f.insert("channel".into(), ev.channel.clone());
+    f.insert("handle".into(), handle.to_string());
+    f.insert("channel".into(), channel.to_string());
     f.insert(
         "brand".into(),
         brain
@@ -262,8 +279,8 @@ fn template_fields(
             .clone()
             .unwrap_or_else(|| brain.bot.settings.bot.clone()),
     );
-    if let Some(url) = &conv.ticket_url {
-        f.insert("ticket_url".into(), url.clone());
+    if let Some(url) = ticket_url {
+        f.insert("ticket_url".into(), url.to_string());
     }
     f
 }

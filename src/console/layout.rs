@@ -195,6 +195,13 @@ pub fn ago(ms: i64) -> String {
     }
 }
 
+/// A moment as "23 Nov 2026 10:00:05 UTC" (the console shows every time in UTC).
+pub fn when(ms: i64) -> String {
+    crate::store::from_millis(ms)
+        .format("%d %b %Y %H:%M:%S UTC")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,6 +212,11 @@ mod tests {
         assert_eq!(ago(12 * 60_000), "12 min");
         assert_eq!(ago(3 * 3_600_000 + 5 * 60_000), "3 h 5 min");
         assert_eq!(ago(-5), "0 s");
+    }
+
+    #[test]
+    fn a_moment_reads_as_a_utc_date_and_time() {
+        assert_eq!(when(1_795_428_000_000), "23 Nov 2026 10:00:00 UTC");
     }
 
     #[test]

@@ -306,22 +306,26 @@ pub async fn messages(
     .fetch_all(&store.pool)
     .await?;
     rows.iter()
-        .map(|r| {
-            let analysis: Option<String> = r.try_get(7)?;
-            Ok(Message {
-                id: r.try_get(0)?,
-                conversation_id: r.try_get(1)?,
-                direction: r.try_get(2)?,
-                visibility: r.try_get(3)?,
-                author: r.try_get(4)?,
-                text: r.try_get(5)?,
-                platform_message_id: r.try_get(6)?,
-                analysis: analysis.and_then(|a: String| serde_json::from_str(&a).ok()),
-                created_at: r.try_get(8)?,
-            })
-        })
+        .map(message)
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
+}
+
+/// A `messages` row selected as `id, conversation_id, direction, visibility, author, text,
+/// platform_message_id, analysis, created_at`.
+pub(super) fn message(r: &sqlx::any::AnyRow) -> Result<Message, sqlx::Error> {
+    let analysis: Option<String> = r.try_get(7)?;
+    Ok(Message {
+        id: r.try_get(0)?,
+        conversation_id: r.try_get(1)?,
+        direction: r.try_get(2)?,
+        visibility: r.try_get(3)?,
+        author: r.try_get(4)?,
+        text: r.try_get(5)?,
+        platform_message_id: r.try_get(6)?,
+        analysis: analysis.and_then(|a: String| serde_json::from_str(&a).ok()),
+        created_at: r.try_get(8)?,
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod routing;
 pub mod sessions;
 pub mod switches;
+pub mod transcript;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -23,11 +23,11 @@ pub struct OutboxRow {
     pub sent_at: Option<i64>,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, idempotency_key, conversation_id, channel, kind, payload, status, attempts, \
     next_attempt_at, deadline_at, last_error, external_id, created_at, sent_at";
 
-fn row(r: &sqlx::any::AnyRow) -> Result<OutboxRow, sqlx::Error> {
+pub(super) fn row(r: &sqlx::any::AnyRow) -> Result<OutboxRow, sqlx::Error> {
     let payload: String = r.try_get(5)?;
     Ok(OutboxRow {
         id: r.try_get(0)?,

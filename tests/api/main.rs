@@ -11,6 +11,7 @@ mod channel_telegram;
 mod channel_x;
 mod channels;
 mod console;
+mod console_conversation;
 mod console_support;
 mod contacts;
 mod events;
