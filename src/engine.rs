@@ -44,6 +44,8 @@ pub struct Engine {
     pub wake: Wakeups,
     pub live: broadcast::Sender<LiveUpdate>,
     pub http: reqwest::Client,
+    /// This process's counters for `/metrics`.
+    pub metrics: crate::metrics::Metrics,
     brain: RwLock<Option<Arc<Brain>>>,
     /// Channels that said 429, and until when (unix ms).
     paused: Mutex<HashMap<String, i64>>,
@@ -79,6 +81,7 @@ impl Engine {
             },
             live: broadcast::channel(1024).0,
             http,
+            metrics: crate::metrics::Metrics::default(),
             brain: RwLock::new(None),
             paused: Mutex::new(HashMap::new()),
             nats: tokio::sync::OnceCell::new(),

@@ -168,6 +168,7 @@ async fn on_sent(engine: &Engine, row: &OutboxRow, sent: Sent) -> Result<(), Sto
         }
     }
     tx.commit().await?;
+    engine.metrics.outbox_sent(&row.channel);
     if let Some(conv_id) = row.conversation_id {
         engine.publish(conv_id, "outbox");
     }
@@ -263,7 +264,9 @@ async fn on_failed(engine: &Engine, row: &OutboxRow, err: SendError) -> Result<(
     match next {
         Some(at) if at <= row.deadline_at => {
             tracing::warn!(attempts, error = %error, retry_in_ms = at - now, "send failed; will retry");
-            outbox::reschedule(&engine.store, row.id, attempts, at, &error).await
+            outbox::reschedule(&engine.store, row.id, attempts, at, &error).await?;
+            engine.metrics.outbox_retry(&row.channel);
+            Ok(())
         }
         _ => dead_letter(engine, row, attempts, &error, now).await,
     }
@@ -277,6 +280,7 @@ async fn dead_letter(
     now: i64,
 ) -> Result<(), StoreError> {
     tracing::error!(attempts, error, "action dead-lettered");
+    engine.metrics.outbox_dead(&row.channel);
     let mut tx = engine.store.begin().await?;
     outbox::mark_dead(&mut tx, row.id, attempts, error).await?;
     if let Some(conv_id) = row.conversation_id {

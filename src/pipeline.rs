@@ -50,8 +50,12 @@ pub async fn run_once(engine: &Engine) -> Result<usize, PipelineError> {
         }
     }
     let texts: Vec<String> = parsed.iter().map(|(_, ev)| ev.text.clone()).collect();
+    let (count, started) = (texts.len(), std::time::Instant::now());
     let analyses = match analyse(brain.clone(), texts).await {
-        Ok(a) => a,
+        Ok(a) => {
+            engine.metrics.nlu_batch(count, started.elapsed());
+            a
+        }
         Err(e) => {
             for (row, _) in &parsed {
                 let give_up = row.attempts >= i64::from(s.max_attempts);
@@ -231,6 +235,10 @@ async fn apply(
     }
     inbox::mark_done(&mut tx, inbox_id, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
+    engine.metrics.message_in(&ev.channel);
+    for d in &decisions {
+        engine.metrics.decision(d.action.kind());
+    }
     Ok(conv.id)
 }
 

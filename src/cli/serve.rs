@@ -43,7 +43,8 @@ pub fn serve(args: &ServiceArgs) -> anyhow::Result<i32> {
         );
         if crate::store::agents::count_admins(&app.engine.store).await? == 0 {
             eprintln!(
-                "no console admin yet: create one with `cargo run --release -- agents add --login admin --role admin` (it prints a password)"
+                "no console admin yet: create one with `cargo run --release -- agents add --login admin --role admin` (it prints a password); \
+                 add `--skill NAME` for each skill of the bot's they should be offered (docs/console.md)"
             );
         }
         app.run_until_stopped().await.context("serving")?;

@@ -91,9 +91,9 @@ struct ConversationPage {
     no_brain: bool,
     /// Reply, like and repost: the conversation is assigned to me, or I oversee.
     can_reply: bool,
-    /// Transfer and hand back: as above, and the conversation is routed.
+    /// Transfer: as above, and the conversation is routed.
     can_route: bool,
-    /// Resolve: as above, and an agent holds it.
+    /// Hand back and resolve: the conversation is assigned (an offer has no work to end).
     can_resolve: bool,
     modes: Vec<(&'static str, &'static str)>,
     acknowledgement: String,
@@ -189,7 +189,11 @@ async fn page(
     let oversees = page.is_supervisor();
     let can_reply = assigned_to_me || oversees;
     let can_route = routed.is_some() && can_reply;
-    let can_resolve = can_route && holder.is_some();
+    // Handing back and resolving end an agent's work: only an accepted conversation has it.
+    let assigned = routed
+        .as_ref()
+        .is_some_and(|r| matches!(r.placed.place, Place::Assigned { .. }));
+    let can_resolve = can_route && assigned;
 
     let work = store::routing::work_of(st, id)
         .await?

@@ -14,6 +14,7 @@ pub mod health;
 pub mod inbox;
 pub mod openapi;
 pub mod outbox;
+pub mod reports;
 pub mod routing;
 pub mod webchat;
 
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .merge(channels::api_router())
         .merge(routing::router())
         .merge(agents::router())
+        .merge(reports::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,

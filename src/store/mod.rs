@@ -8,6 +8,7 @@ pub mod cursors;
 pub mod events;
 pub mod inbox;
 pub mod outbox;
+pub mod reports;
 pub mod routing;
 pub mod sessions;
 pub mod switches;

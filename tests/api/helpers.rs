@@ -233,6 +233,25 @@ impl TestApp {
         r.json().await.expect("json")
     }
 
+    /// A GET with the API token whose body is not JSON: (status, content type, body).
+    pub async fn get_text(&self, path: &str) -> (u16, String, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.addr))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let kind = r
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        (status, kind, r.text().await.expect("body"))
+    }
+
     pub async fn send_json(
         &self,
         method: reqwest::Method,

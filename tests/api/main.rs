@@ -20,4 +20,6 @@ mod openapi;
 mod outbox;
 mod pipeline;
 mod platform;
+mod reports;
 mod routing;
+mod security;

@@ -87,3 +87,51 @@ fn the_document_is_valid_json_with_an_error_schema_listing_every_code() {
         assert!(text.contains(code), "error code {code} is documented");
     }
 }
+
+/// Routes anyone may call: health, the web chat, platform webhooks and this document.
+const PUBLIC: &[(&str, &str)] = &[
+    ("GET", "/health"),
+    ("GET", "/ready"),
+    ("GET", "/chat"),
+    ("POST", "/v1/webchat/messages"),
+    ("GET", "/v1/webchat/sessions/{session}/messages"),
+    ("GET", "/v1/webchat/sessions/{session}/stream"),
+    ("POST", "/v1/channels/{name}/webhook"),
+    ("GET", "/v1/channels/{name}/webhook"),
+    ("GET", "/v1/openapi.json"),
+];
+
+#[test]
+fn every_documented_role_is_the_one_the_access_table_enforces() {
+    use hearken::http::access::API;
+    let doc: Value = serde_json::from_str(hearken::http::openapi::DOCUMENT).expect("valid JSON");
+    let mut documented = Vec::new();
+    for (path, ops) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in ops.as_object().expect("operations") {
+            if method == "parameters" {
+                continue;
+            }
+            let m = method.to_uppercase();
+            match op["x-hearken-role"].as_str() {
+                Some(role) => {
+                    let enforced = API
+                        .iter()
+                        .find(|(am, ap, _)| *am == m && ap == path)
+                        .map(|(_, _, r)| r.as_str());
+                    assert_eq!(enforced, Some(role), "{m} {path}");
+                    documented.push((m, path.clone()));
+                }
+                None => assert!(
+                    PUBLIC.contains(&(m.as_str(), path.as_str())),
+                    "{m} {path} has no x-hearken-role and is not public"
+                ),
+            }
+        }
+    }
+    for (m, p, _) in API {
+        assert!(
+            documented.contains(&(m.to_string(), p.to_string())),
+            "{m} {p} is protected but not documented"
+        );
+    }
+}

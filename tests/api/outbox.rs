@@ -87,6 +87,16 @@ async fn a_send_that_keeps_failing_is_dead_lettered_and_escalated(db: Db) {
     );
     let failed = app.get("/v1/events?kind=reply.failed").await;
     assert_eq!(failed["events"].as_array().unwrap().len(), 1);
+    // Every attempt but the first was a retry; the give-up is a dead letter.
+    let (_, _, metrics) = app.get_text("/metrics").await;
+    let channel = action["channel"].as_str().unwrap();
+    let retries = format!(
+        "hearken_outbox_retries_total{{channel=\"{channel}\"}} {}\n",
+        attempts - 1
+    );
+    assert!(metrics.contains(&retries), "{retries} in {metrics}");
+    let dead = format!("hearken_outbox_dead_letters_total{{channel=\"{channel}\"}} 1\n");
+    assert!(metrics.contains(&dead), "{metrics}");
 }
 
 #[tokio::test]

@@ -68,8 +68,10 @@ async fn every_api_route_refuses_anonymous_callers_and_roles_below_its_own() {
                 assert_eq!(status, 403, "{role:?} on {m} {path}: {body}");
                 assert!(body.contains("insufficient_role"), "{m} {path}: {body}");
             } else {
-                assert!(status != 401 && status != 403 || body.contains("\"forbidden\""),
-                    "{role:?} may call {m} {path}: {status} {body}");
+                assert!(
+                    status != 401 && status != 403 || body.contains("\"forbidden\""),
+                    "{role:?} may call {m} {path}: {status} {body}"
+                );
             }
         }
     }
@@ -115,9 +117,8 @@ async fn changes_without_the_csrf_token_are_refused_and_change_nothing() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
     let id = person(&app, "carol", "agent", json!({"billing": 2})).await;
     let b = sign_in(&app, "carol").await;
-    let status_of = || async {
-        app.get(&format!("/v1/agents/{id}")).await["agent"]["status"].clone()
-    };
+    let status_of =
+        || async { app.get(&format!("/v1/agents/{id}")).await["agent"]["status"].clone() };
     // A console form without the field, and with someone else's token.
     for csrf in [None, Some("forged-token")] {
         let mut form = vec![("status", "online")];
@@ -166,18 +167,28 @@ async fn a_session_planted_before_login_is_never_used() {
     person(&app, "dave", "agent", json!({})).await;
     // An attacker-chosen value, and a real session of an earlier login.
     let earlier = sign_in(&app, "dave").await;
-    for planted in ["hearken_session=attacker-chosen-value".to_string(), earlier.cookie.clone()] {
+    for planted in [
+        "hearken_session=attacker-chosen-value".to_string(),
+        earlier.cookie.clone(),
+    ] {
         let r = post_login(&app, "dave", PASSWORD, Some(&planted)).await;
         assert_eq!(r.status(), 303);
         let fresh = set_cookie(&r, "hearken_session").expect("a new session cookie");
-        assert!(!fresh.starts_with(&format!("{planted};")), "the session id changed");
+        assert!(
+            !fresh.starts_with(&format!("{planted};")),
+            "the session id changed"
+        );
         let r = client()
             .get(format!("{}/console", app.addr))
             .header("cookie", &planted)
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 303, "the planted or earlier session does not work: {planted}");
+        assert_eq!(
+            r.status(),
+            303,
+            "the planted or earlier session does not work: {planted}"
+        );
     }
 }
 
@@ -201,7 +212,10 @@ async fn logout_ends_the_session_on_the_server_and_takes_the_agent_offline() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    assert_eq!(app.get(&format!("/v1/agents/{id}")).await["agent"]["status"], "offline");
+    assert_eq!(
+        app.get(&format!("/v1/agents/{id}")).await["agent"]["status"],
+        "offline"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -209,15 +223,27 @@ async fn repeated_failed_logins_are_slowed_down_then_allowed_after_the_window() 
     let app = spawn_app(Db::Sqlite, |s| s.console.login_max_failures = 3).await;
     person(&app, "frank", "agent", json!({})).await;
     for _ in 0..3 {
-        assert_eq!(post_login(&app, "frank", "wrong password!", None).await.status(), 401);
+        assert_eq!(
+            post_login(&app, "frank", "wrong password!", None)
+                .await
+                .status(),
+            401
+        );
     }
     let r = post_login(&app, "frank", PASSWORD, None).await;
     assert_eq!(r.status(), 429, "even the right password waits");
-    let wait: i64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: i64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=900).contains(&wait), "{wait}");
     assert!(set_cookie(&r, "hearken_session").is_none());
     app.clock.advance(chrono::Duration::seconds(901));
-    assert_eq!(post_login(&app, "frank", PASSWORD, None).await.status(), 303);
+    assert_eq!(
+        post_login(&app, "frank", PASSWORD, None).await.status(),
+        303
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -226,7 +252,11 @@ async fn a_disabled_agent_cannot_sign_in_and_loses_open_sessions() {
     let id = person(&app, "gwen", "agent", json!({})).await;
     let b = sign_in(&app, "gwen").await;
     let (status, body) = app
-        .send_json(Method::PATCH, &format!("/v1/agents/{id}"), json!({"disabled": true}))
+        .send_json(
+            Method::PATCH,
+            &format!("/v1/agents/{id}"),
+            json!({"disabled": true}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(b.get("/console").await.status(), 303);
@@ -249,12 +279,20 @@ async fn the_last_admin_cannot_be_demoted() {
     let app = spawn_app(Db::Sqlite, |_| {}).await;
     let id = person(&app, "root1", "admin", json!({})).await;
     let (status, body) = app
-        .send_json(Method::PATCH, &format!("/v1/agents/{id}"), json!({"role": "agent"}))
+        .send_json(
+            Method::PATCH,
+            &format!("/v1/agents/{id}"),
+            json!({"role": "agent"}),
+        )
         .await;
     assert_eq!(status, 409, "{body}");
     person(&app, "root2", "admin", json!({})).await;
     let (status, _) = app
-        .send_json(Method::PATCH, &format!("/v1/agents/{id}"), json!({"role": "agent"}))
+        .send_json(
+            Method::PATCH,
+            &format!("/v1/agents/{id}"),
+            json!({"role": "agent"}),
+        )
         .await;
     assert_eq!(status, 200);
 }
