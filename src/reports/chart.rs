@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::Day;
 
-const WIDTH: f64 = 760.0;
+const WIDTH: f64 = 1100.0;
 const HEIGHT: f64 = 240.0;
 const LEFT: f64 = 40.0;
 const BOTTOM: f64 = 28.0;
@@ -59,9 +59,17 @@ pub fn svg(days: &[Day]) -> String {
          aria-label=\"Conversations per day by outcome, {} days, {total} conversations\">",
         days.len()
     );
-    for i in 0..=4 {
-        let v = max as f64 * i as f64 / 4.0;
-        let (gy, label) = (y(v), (v.round() as usize).to_string());
+    // Whole-number gridlines: every 1 up to 5, else quarters or fifths of the (round) maximum.
+    let ticks = if max <= 5 {
+        max
+    } else if max % 4 == 0 {
+        4
+    } else {
+        5
+    };
+    for i in 0..=ticks {
+        let v = (max * i / ticks) as f64;
+        let (gy, label) = (y(v), v.to_string());
         let _ = write!(
             out,
             "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{gy:.1}\" y2=\"{gy:.1}\"/>\
@@ -140,6 +148,20 @@ mod tests {
         assert_eq!(nice_max(3), 5);
         assert_eq!(nice_max(17), 20);
         assert_eq!(nice_max(51), 100);
+    }
+
+    #[test]
+    fn gridlines_fall_on_whole_numbers() {
+        let axis = |n| {
+            let svg = svg(&[day("2026-12-01", n, 0)]);
+            svg.split("text-anchor=\"end\">")
+                .skip(1)
+                .map(|t| t.split('<').next().unwrap_or_default().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(axis(3), ["0", "1", "2", "3", "4", "5"]);
+        assert_eq!(axis(7), ["0", "2", "4", "6", "8", "10"]);
+        assert_eq!(axis(17), ["0", "5", "10", "15", "20"]);
     }
 
     #[test]

@@ -185,7 +185,10 @@ async fn the_reports_page_shows_the_figures_and_a_chart_to_supervisors(db: Db) {
     assert!(html.contains("<title>2026-11-23: 3 conversations (1 auto-answered"));
     assert!(html.contains("<rect class=\"escalated\""));
     assert!(html.contains("<th>intent</th><td class=\"num\">2</td>"));
-    assert!(html.contains("href=\"/v1/reports?from=2026-11-23&#38;to=2026-11-23\""), "{html}");
+    assert!(
+        html.contains("href=\"/v1/reports?from=2026-11-23&#38;to=2026-11-23\""),
+        "{html}"
+    );
 
     let bad = boss.get("/console/reports?from=2026-13-01").await;
     assert_eq!(bad.status(), 400);

@@ -1,5 +1,6 @@
 //! The console in the browser: an agent signs in, goes online and receives an escalation live
-//! (no reload), accepts it from the page; customer text is shown as text, never run; the
+//! (no reload), accepts it, reads the transcript with the bot's analysis, replies in private and
+//! resolves with a disposition; customer text is shown as text, never run; the
 //! console's own script runs under its Content-Security-Policy.
 
 use serde_json::json;
@@ -52,8 +53,8 @@ fn offer(id: i64) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agent_signs_in_goes_online_and_receives_an_escalated_complaint_live() {
-    let (app, _platform) = app_with_platform().await;
+async fn an_agent_receives_a_complaint_live_reads_it_replies_in_private_and_resolves_it() {
+    let (app, platform) = app_with_platform().await;
     let b = online_agent(&app, "scully", json!({"complaints": 3})).await;
     b.wait_for_text("#offers .empty", "Nothing offered right now")
         .await;
@@ -76,6 +77,70 @@ async fn an_agent_signs_in_goes_online_and_receives_an_escalated_complaint_live(
         .expect("accept");
     b.wait_for_path(&format!("/console/conversations/{id}"))
         .await;
+
+    // The transcript, with the bot's reading of the message and the decision it made.
+    b.wait_for_text("#transcript .msg.in .text", "worst service")
+        .await;
+    b.wait_for_text("#transcript .msg.in .reading .intent", "complaint")
+        .await;
+    b.wait_for_text("#transcript .msg.in .reading .sentiment", "negative")
+        .await;
+    b.wait_for_text("#transcript .decision", "escalated to complaints")
+        .await;
+
+    // A reply in private, sent from the page through the outbox to the platform.
+    b.find("form.reply input[name=mode][value=private]")
+        .await
+        .click()
+        .await
+        .expect("private");
+    let reply = "I am so sorry, Dana. I have refunded your order and sent the details.";
+    b.find("#reply-text")
+        .await
+        .send_keys(reply)
+        .await
+        .expect("type");
+    b.find("form.reply button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("send");
+    b.wait_for_text(".flash", "Your reply is on its way.").await;
+    b.wait_live().await;
+    app.drain().await;
+    let sent: Vec<_> = crate::platform::received(&platform)
+        .await
+        .into_iter()
+        .filter(|a| a["action"]["text"] == reply)
+        .collect();
+    assert_eq!(sent.len(), 1, "the platform got the reply once");
+    assert_eq!(sent[0]["action"]["visibility"], "private");
+    assert_eq!(sent[0]["action"]["recipient"], "dana");
+    // Sent, it shows on the transcript as the agent's, without a reload.
+    b.wait_for_text("#transcript .msg.out.agent .text", reply)
+        .await;
+
+    // Resolve with a disposition from the list.
+    b.find("#disposition")
+        .await
+        .select_by_value("refund_issued")
+        .await
+        .expect("a disposition");
+    b.find("form[action$='/resolve'] button[type=submit]")
+        .await
+        .click()
+        .await
+        .expect("resolve");
+    b.wait_for_path("/console").await;
+    let c = app.get(&format!("/v1/conversations/{id}")).await;
+    assert_eq!(c["conversation"]["owner"], "resolved");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT COUNT(*) FROM work WHERE conversation_id = {id} AND disposition = 'refund_issued'"
+        ))
+        .await,
+        1
+    );
     b.close().await;
 }
 
