@@ -8,8 +8,9 @@ Output: DIR/model.onnx, a graph that ONNX Runtime runs fast on a CPU:
         2. the transformer optimiser fuses attention / LayerNorm / GELU where it can;
         3. quantize_dynamic re-quantizes MatMul weights per channel (MatMulInteger at run time).
 Every candidate is checked against a float reference computed here with numpy from the
-safetensors weights (an independent BERT forward pass), and the fastest candidate that keeps
-min cosine >= 0.99 is kept. The choice and the figures go to DIR/prepare-report.json.
+safetensors weights (an independent BERT forward pass), one sentence at a time; the fastest
+int8 candidate that keeps mean cosine >= 0.99 and min >= 0.97 is kept (an fp32 graph only when
+none does). int8 results depend on the CPU (VNNI or not), so this runs where the model will. The choice and the figures go to DIR/prepare-report.json.
 """
 import argparse
 import json
@@ -44,6 +45,9 @@ SENTENCES = [
     "I've been on hold for 2 hours, this is the worst customer service ever",
     "Is the blue version of the jacket available in medium?",
     "card payment declined but money left my bank account",
+    # Short praise and commands: where int8 strays furthest from float on CPUs without VNNI.
+    "you are helpful, appreciated.",
+    "say joke",
 ]
 
 
@@ -272,23 +276,32 @@ def main():
         "restored_fp32": restored,
         "fused_fp32": fused,
     }
+    # int8 arithmetic differs by CPU: without VNNI (AVX2 only), ONNX Runtime's u8s8 kernels can
+    # saturate, so reduced-range (7-bit) and u8 weights are candidates too; the check below picks
+    # on the machine that will run the graph.
+    variants = {
+        "dyn_int8": dict(weight_type=QuantType.QInt8),
+        "dyn_int8_rr": dict(weight_type=QuantType.QInt8, reduce_range=True),
+        "dyn_u8": dict(weight_type=QuantType.QUInt8),
+    }
     for base in ("restored", "fused"):
         src = candidates[f"{base}_fp32"]
-        q = os.path.join(work, f"{base}_int8.onnx")
-        quantize_dynamic(
-            src,
-            q,
-            weight_type=QuantType.QInt8,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-        )
-        candidates[f"{base}_dyn_int8"] = q
+        for variant, kw in variants.items():
+            if base == "restored" and variant != "dyn_int8":
+                continue
+            q = os.path.join(work, f"{base}_{variant}.onnx")
+            quantize_dynamic(src, q, per_channel=True, op_types_to_quantize=["MatMul"], **kw)
+            candidates[f"{base}_{variant}"] = q
 
     bench_ids = np.tile(ids, (2, 1))
     bench_mask = np.tile(mask, (2, 1))
     report = {"fused_operators": fused_ops, "candidates": {}}
     for name, path in candidates.items():
-        vec, _, _ = embed(path, ids, mask)
+        # One sentence at a time (no padded batch-mates), as a single message is encoded and
+        # as tests/encoder.rs checks; the batch result is close but not the same.
+        vec = np.concatenate(
+            [embed(path, ids[i : i + 1, : int(mask[i].sum())], mask[i : i + 1, : int(mask[i].sum())])[0] for i in range(len(ids))]
+        )
         cos = (vec * ref).sum(1)
         _, sess, feed = embed(path, bench_ids, bench_mask)
         report["candidates"][name] = {
@@ -298,8 +311,9 @@ def main():
         }
         print(f"{name:18} min cos {cos.min():.4f}  {report['candidates'][name]['sentences_per_s_batch32']:7.1f}/s")
 
-    # Dynamic int8 keeps mean cosine >= 0.99 but drops to ~0.977 on inputs with almost no
-    # content ("hi", emoji-only, which are [UNK] tokens); the int8 graph is ~2x faster, and
+    # Dynamic int8 keeps mean cosine >= 0.99 but drops to ~0.97 on inputs with almost no
+    # content ("hi", emoji-only, which are [UNK] tokens) and short praise; the int8 graph is
+    # 1.5-2x faster, and
     # docs/BENCHMARKS.md shows the accuracy cost on the benchmarks is within noise.
     ok = {
         k: v
@@ -308,7 +322,10 @@ def main():
     }
     if not ok:
         sys.exit(f"no candidate keeps mean cosine >= {MEAN_COSINE} and min >= {MIN_COSINE}")
-    best = max(ok, key=lambda k: ok[k]["sentences_per_s_batch32"])
+    # Speed is measured on a shared machine and is noisy; int8 is reliably faster than fp32, so
+    # the fastest int8 candidate that passes wins, and an fp32 graph only when none does.
+    int8 = {k: v for k, v in ok.items() if "int8" in k or "u8" in k}
+    best = max(int8 or ok, key=lambda k: ok[k]["sentences_per_s_batch32"])
     report["chosen"] = best
     os.makedirs(args.out, exist_ok=True)
     shutil.copyfile(candidates[best], os.path.join(args.out, "model.onnx"))

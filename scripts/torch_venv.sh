@@ -35,7 +35,8 @@ if [ ! -f "$marker" ]; then
   rm -rf "$venv"
   say "creating $venv (PyTorch $TORCH_VERSION from PyPI, with its CUDA wheels: a few GB, once)"
   "$python" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --only-binary=:all: "torch==$TORCH_VERSION" >&2
+  # --no-cache-dir: pip would otherwise keep a second copy of the multi-GB wheels in ~/.cache/pip.
+  "$venv/bin/python" -m pip install --quiet --no-cache-dir --only-binary=:all: "torch==$TORCH_VERSION" >&2
   lib=$("$venv/bin/python" -W ignore -c 'import os, torch; print(os.path.join(os.path.dirname(torch.__file__), "lib"))')
   if [ ! -f "$lib/libtorch_cpu.so" ]; then
     say "torch installed, but $lib/libtorch_cpu.so is missing"

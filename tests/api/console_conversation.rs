@@ -377,7 +377,25 @@ async fn resolving_needs_a_disposition_from_the_list_and_then_resolves(db: Db) {
     let app = spawn_app(db, |s| with_api_channel(s, &platform)).await;
     let (mulder_id, mulder) = online_agent(&app, "mulder", json!({"complaints": 3})).await;
     let id = customer_writes(&app, "e1", "private", "dm-1", COMPLAINT).await;
+    // Only offered: nobody's work to end yet, so a supervisor sees neither resolve nor hand back.
+    person(&app, "skinner", "supervisor", json!({})).await;
+    let skinner = sign_in(&app, "skinner").await;
+    let html = page(&skinner, id).await;
+    assert!(
+        html.contains("Transfer to a skill"),
+        "a supervisor may move it"
+    );
+    assert!(
+        !html.contains("id=\"disposition\""),
+        "no resolve on an offer"
+    );
+    assert!(!html.contains("/handback\""), "no hand back on an offer");
     accept(&mulder, id).await;
+    let html = page(&skinner, id).await;
+    assert!(
+        html.contains("/handback\""),
+        "assigned: the supervisor can hand it back"
+    );
     let html = page(&mulder, id).await;
     assert!(html.contains("<select id=\"disposition\" name=\"disposition\" required>"));
     let r = mulder
