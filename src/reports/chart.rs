@@ -62,7 +62,7 @@ pub fn svg(days: &[Day]) -> String {
     // Whole-number gridlines: every 1 up to 5, else quarters or fifths of the (round) maximum.
     let ticks = if max <= 5 {
         max
-    } else if max % 4 == 0 {
+    } else if max.is_multiple_of(4) {
         4
     } else {
         5
