@@ -11,6 +11,10 @@ use hearken::clock::{Clock, SystemClock};
 use hearken::config::{Secret, Settings};
 use hearken::reports::{self, Facts, Period};
 
+#[path = "support/bench_db.rs"]
+mod bench_db;
+use bench_db::BenchDb;
+
 /// Conversations per day over 30 days.
 const PER_DAY: [i64; 3] = [100, 1_000, 5_000];
 const DAYS: i64 = 30;
@@ -180,31 +184,12 @@ async fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
     for per_day in PER_DAY {
         if which.is_empty() || which == "sqlite" {
-            let dir = tempfile::tempdir().expect("dir");
-            let url = format!("sqlite://{}/bench.db", dir.path().display());
-            one("sqlite", url, per_day).await;
+            let db = BenchDb::sqlite();
+            one("sqlite", db.url.clone(), per_day).await;
         }
         if which.is_empty() || which == "postgres" {
-            let name = format!("hearken_bench_{}", uuid::Uuid::new_v4().simple());
-            let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-            let ok = std::process::Command::new("psql")
-                .args([admin, "-qc", &format!("CREATE DATABASE {name}")])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            assert!(
-                ok,
-                "PostgreSQL at 127.0.0.1:5432 is needed for the postgres run"
-            );
-            one(
-                "postgres",
-                format!("postgres://postgres@127.0.0.1:5432/{name}"),
-                per_day,
-            )
-            .await;
-            let _ = std::process::Command::new("psql")
-                .args([admin, "-qc", &format!("DROP DATABASE {name} WITH (FORCE)")])
-                .status();
+            let db = BenchDb::postgres();
+            one("postgres", db.url.clone(), per_day).await;
         }
     }
 }

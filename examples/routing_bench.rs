@@ -10,6 +10,10 @@ use hearken::config::{Secret, Settings};
 use hearken::desk::{self, Actor, Op};
 use sqlx::Row;
 
+#[path = "support/bench_db.rs"]
+mod bench_db;
+use bench_db::BenchDb;
+
 const SIZES: [(i64, i64); 4] = [(100, 10), (1_000, 50), (5_000, 200), (20_000, 500)];
 const RUNS: usize = 20;
 
@@ -134,32 +138,12 @@ async fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
     for (items, agents) in SIZES {
         if which.is_empty() || which == "sqlite" {
-            let dir = tempfile::tempdir().expect("dir");
-            let url = format!("sqlite://{}/bench.db", dir.path().display());
-            one("sqlite", url, items, agents).await;
+            let db = BenchDb::sqlite();
+            one("sqlite", db.url.clone(), items, agents).await;
         }
         if which.is_empty() || which == "postgres" {
-            let name = format!("hearken_bench_{}", uuid::Uuid::new_v4().simple());
-            let admin = "postgres://postgres@127.0.0.1:5432/postgres";
-            let ok = std::process::Command::new("psql")
-                .args([admin, "-qc", &format!("CREATE DATABASE {name}")])
-                .status()
-                .map(|s| s.success())
-                .unwrap_or(false);
-            assert!(
-                ok,
-                "PostgreSQL at 127.0.0.1:5432 is needed for the postgres run"
-            );
-            one(
-                "postgres",
-                format!("postgres://postgres@127.0.0.1:5432/{name}"),
-                items,
-                agents,
-            )
-            .await;
-            let _ = std::process::Command::new("psql")
-                .args([admin, "-qc", &format!("DROP DATABASE {name} WITH (FORCE)")])
-                .status();
+            let db = BenchDb::postgres();
+            one("postgres", db.url.clone(), items, agents).await;
         }
     }
 }

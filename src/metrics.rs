@@ -18,7 +18,13 @@ struct Counter(Mutex<BTreeMap<String, u64>>);
 impl Counter {
     fn add(&self, label: &str, n: u64) {
         let mut m = self.0.lock().unwrap_or_else(|p| p.into_inner());
-        *m.entry(label.to_string()).or_default() += n;
+        // The pipeline counts every message: allocate a label only the first time it is seen.
+        match m.get_mut(label) {
+            Some(v) => *v += n,
+            None => {
+                m.insert(label.to_string(), n);
+            }
+        }
     }
 
     fn snapshot(&self) -> BTreeMap<String, u64> {

@@ -126,13 +126,7 @@ pub async fn release_failed(
 
 /// Rows per status (counts for /v1/inbox).
 pub async fn counts(store: &Store) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query("SELECT status, COUNT(*) FROM inbox GROUP BY status ORDER BY status")
-        .fetch_all(&store.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    super::status_counts(store, "inbox").await
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

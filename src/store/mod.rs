@@ -198,3 +198,17 @@ pub fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
 pub fn from_millis(ms: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
+
+/// Rows per `status` of a queue table (`inbox`, `outbox`): counts for the API and /metrics.
+pub(crate) async fn status_counts(
+    store: &Store,
+    table: &'static str,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    use sqlx::Row;
+    let sql = format!("SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status");
+    let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

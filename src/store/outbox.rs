@@ -208,11 +208,5 @@ pub async fn next_due(store: &Store) -> Result<Option<i64>, StoreError> {
 
 /// Actions per status (gauges for /metrics).
 pub async fn counts(store: &Store) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
-        .fetch_all(&store.pool)
-        .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect::<Result<_, sqlx::Error>>()
-        .map_err(Into::into)
+    super::status_counts(store, "outbox").await
 }
