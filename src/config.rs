@@ -181,6 +181,8 @@ pub struct NluSettings {
     pub model_dir: PathBuf,
     pub model_file: String,
     pub sentiment_head: PathBuf,
+    /// The complaint head; when the file is absent complaint detection is left out (warned).
+    pub complaint_head: PathBuf,
     /// Inference threads (default: all cores).
     pub threads: Option<usize>,
     /// Requests waiting for the model before new ones get "overloaded".
@@ -194,6 +196,7 @@ impl Default for NluSettings {
             model_dir: PathBuf::from("models/all-MiniLM-L6-v2"),
             model_file: "model.onnx".into(),
             sentiment_head: PathBuf::from("models/sentiment-head.json"),
+            complaint_head: PathBuf::from("models/complaint-head.json"),
             threads: None,
             queue_capacity: 64,
         }

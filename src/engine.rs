@@ -224,25 +224,18 @@ impl Brain {
                 ..ServiceOptions::default()
             },
         )?;
-        Self::train(bot, service, &s.sentiment_head)
+        let judgement =
+            crate::nlu::Judgement::load(&s.sentiment_head, &s.complaint_head, service.dim())?;
+        Self::train(bot, service, judgement)
     }
 
-    /// Train on `bot` with a running encoder; the sentiment head is optional (warned when absent).
+    /// Train on `bot` with a running encoder and the shipped heads.
     pub fn train(
         bot: Bot,
         encoder: crate::nlu::service::EncoderService,
-        sentiment_head: &std::path::Path,
+        judgement: crate::nlu::Judgement,
     ) -> Result<Self, BrainError> {
-        let sentiment = if sentiment_head.exists() {
-            Some(crate::nlu::sentiment::SentimentHead::load(
-                sentiment_head,
-                encoder.dim(),
-            )?)
-        } else {
-            tracing::warn!(path = %sentiment_head.display(), "no sentiment head; sentiment is left out");
-            None
-        };
-        let nlu = Nlu::train(encoder, &bot, sentiment, &Default::default(), |_| {})?;
+        let nlu = Nlu::train(encoder, &bot, judgement, &Default::default(), |_| {})?;
         Ok(Self { bot, nlu })
     }
 }

@@ -204,6 +204,7 @@ async fn apply(
     events::record(&mut tx, kind::MESSAGE_CLASSIFIED, Some(conv.id), json!({
         "message_id": message_id, "intent": analysis.intent.name, "confidence": analysis.intent.confidence,
         "verdict": analysis.intent.verdict, "out_of_scope": analysis.out_of_scope, "sentiment": analysis.sentiment,
+        "complaint": analysis.complaint,
     }), now).await?;
 
     let intent = (analysis.intent.verdict == Verdict::Confident && !analysis.out_of_scope)

@@ -8,9 +8,8 @@ use std::sync::Arc;
 use hearken::intents;
 use hearken::nlu::classifier::{TrainOptions, Verdict};
 use hearken::nlu::onnx::{OnnxEncoder, OnnxOptions};
-use hearken::nlu::sentiment::SentimentHead;
 use hearken::nlu::service::{EncoderService, ServiceOptions};
-use hearken::nlu::{Encoder, Nlu, NluError};
+use hearken::nlu::{Encoder, Judgement, Nlu, NluError};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,13 +42,17 @@ fn engine() -> (Nlu, EncoderService, Arc<AtomicUsize>) {
         &ServiceOptions::default(),
     )
     .unwrap();
-    let sentiment =
-        SentimentHead::load(&root().join("models/sentiment-head.json"), service.dim()).unwrap();
+    let judgement = Judgement::load(
+        &root().join("models/sentiment-head.json"),
+        &root().join("models/complaint-head.json"),
+        service.dim(),
+    )
+    .unwrap();
     let bot = intents::load_valid(&root().join("intents")).unwrap();
     let nlu = Nlu::train(
         service.clone(),
         &bot,
-        Some(sentiment),
+        judgement,
         &TrainOptions::default(),
         |_| {},
     )
@@ -99,7 +102,14 @@ fn retraining_after_an_edit_encodes_only_the_new_examples() {
         location: Default::default(),
     });
     let started = std::time::Instant::now();
-    Nlu::train(service, &bot, None, &TrainOptions::default(), |_| {}).unwrap();
+    Nlu::train(
+        service,
+        &bot,
+        Judgement::default(),
+        &TrainOptions::default(),
+        |_| {},
+    )
+    .unwrap();
     assert_eq!(
         count.load(Ordering::SeqCst) - before,
         1,

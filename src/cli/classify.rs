@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, Write};
 
-use super::common::{sentiment_head, start_encoder};
+use super::common::{judgement, start_encoder};
 use super::ClassifyArgs;
 use crate::intents;
 use crate::nlu::classifier::TrainOptions;
@@ -14,8 +14,8 @@ const STDIN_BATCH: usize = 256;
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<i32> {
     let bot = intents::load_valid(&args.intents)?;
     let encoder = start_encoder(&args.model)?;
-    let sentiment = sentiment_head(&args.model, encoder.dim())?;
-    let nlu = Nlu::train(encoder, &bot, sentiment, &TrainOptions::default(), |_| {})?;
+    let judgement = judgement(&args.model, encoder.dim())?;
+    let nlu = Nlu::train(encoder, &bot, judgement, &TrainOptions::default(), |_| {})?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if !args.texts.is_empty() {

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ModelArgs;
 use crate::nlu::onnx::{OnnxEncoder, OnnxOptions};
-use crate::nlu::sentiment::SentimentHead;
+use crate::nlu::Judgement;
 use crate::nlu::service::{EncoderService, ServiceOptions};
 
 pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
@@ -24,13 +24,9 @@ pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
     )?)
 }
 
-/// The shipped sentiment head, or None with a warning when it is absent.
-pub fn sentiment_head(args: &ModelArgs, dim: usize) -> anyhow::Result<Option<SentimentHead>> {
-    if !args.sentiment_head.exists() {
-        tracing::warn!(path = %args.sentiment_head.display(), "no sentiment head; sentiment is left out");
-        return Ok(None);
-    }
-    Ok(Some(SentimentHead::load(&args.sentiment_head, dim)?))
+/// The shipped sentiment and complaint heads (each None, with a warning, when absent).
+pub fn judgement(args: &ModelArgs, dim: usize) -> anyhow::Result<Judgement> {
+    Ok(Judgement::load(&args.sentiment_head, &args.complaint_head, dim)?)
 }
 
 #[derive(serde::Deserialize)]

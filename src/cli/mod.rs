@@ -202,6 +202,14 @@ pub struct ModelArgs {
         global = true
     )]
     pub sentiment_head: PathBuf,
+    /// The complaint head file.
+    #[arg(
+        long,
+        env = "HEARKEN_COMPLAINT_HEAD",
+        default_value = "models/complaint-head.json",
+        global = true
+    )]
+    pub complaint_head: PathBuf,
     /// Threads for inference (default: all cores).
     #[arg(long, env = "HEARKEN_THREADS", global = true)]
     pub threads: Option<usize>,
@@ -253,6 +261,9 @@ pub enum NluCommand {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Print what the encoder reads for each line of stdin (emoji names, @user, http): plain
+    /// lines, or JSON objects whose "text" is rewritten (other fields kept).
+    Normalize,
 }
 
 #[derive(Args)]
@@ -312,6 +323,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             model,
         }) => intents::test(&dir, folds, json, html.as_deref(), &model),
         Command::Nlu(NluCommand::Evaluate(args)) => nlu::evaluate(&args),
+        Command::Nlu(NluCommand::Normalize) => nlu::normalize_stdin(),
         Command::Nlu(NluCommand::TrainSentiment { train, out, model }) => {
             nlu::train_sentiment(&train, &out, &model)
         }

@@ -157,3 +157,28 @@ pub fn train_sentiment(train_path: &Path, out: &Path, model: &ModelArgs) -> anyh
     );
     Ok(0)
 }
+
+/// `hearken nlu normalize`: stdin lines to stdout, through `nlu::normalize` (for designers who
+/// want to see what the model reads, and for training scripts that must read the same).
+pub fn normalize_stdin() -> anyhow::Result<i32> {
+    use std::io::{BufRead, Write};
+    use crate::nlu::normalize::normalize;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for (i, line) in std::io::stdin().lock().lines().enumerate() {
+        let line = line.with_context(|| format!("stdin line {}: not UTF-8 text", i + 1))?;
+        if line.trim_start().starts_with('{') {
+            let mut v: serde_json::Value = serde_json::from_str(&line)
+                .with_context(|| format!("stdin line {}: not a JSON object", i + 1))?;
+            if let Some(t) = v.get("text").and_then(|t| t.as_str()) {
+                let n = normalize(t).into_owned();
+                v["text"] = n.into();
+            }
+            writeln!(out, "{v}")?;
+        } else {
+            writeln!(out, "{}", normalize(&line))?;
+        }
+    }
+    out.flush()?;
+    Ok(0)
+}

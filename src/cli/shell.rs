@@ -124,7 +124,7 @@ async fn turn(engine: &Engine, session: &str, text: &str, after: i64) -> anyhow:
     for m in &new_in {
         let Some(a) = &m.analysis else { continue };
         println!(
-            "  intent: {} ({:.2}, {}){}  sentiment: {}",
+            "  intent: {} ({:.2}, {}){}  sentiment: {}  complaint: {}",
             a["intent"]["name"].as_str().unwrap_or("?"),
             a["intent"]["confidence"].as_f64().unwrap_or(0.0),
             a["intent"]["verdict"].as_str().unwrap_or("?"),
@@ -134,6 +134,9 @@ async fn turn(engine: &Engine, session: &str, text: &str, after: i64) -> anyhow:
                 ""
             },
             a["sentiment"]["label"].as_str().unwrap_or("n/a"),
+            a["complaint"]
+                .as_f64()
+                .map_or("n/a".to_string(), |c| format!("{c:.2}")),
         );
     }
     let ids: Vec<i64> = new_in.iter().map(|m| m.id).collect();

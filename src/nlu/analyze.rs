@@ -1,5 +1,5 @@
 //! `Nlu`: the public face of the engine. Trains the intent head from a bot's examples and
-//! analyses messages: intent ranking with confidences, out-of-scope verdict, sentiment.
+//! analyses messages: intent ranking with confidences, out-of-scope verdict, sentiment, complaint.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -7,6 +7,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::classifier::{IntentClassifier, IntentPrediction, TrainOptions};
+use super::complaint::ComplaintHead;
 use super::sentiment::{Sentiment, SentimentHead};
 use super::service::EncoderService;
 use super::NluError;
@@ -24,6 +25,8 @@ pub struct Analysis {
     pub intent: IntentPrediction,
     pub out_of_scope: bool,
     pub sentiment: Option<Sentiment>,
+    /// The calibrated probability that the message is a complaint; None without a complaint head.
+    pub complaint: Option<f32>,
     pub timings: Timings,
 }
 
@@ -31,7 +34,42 @@ pub struct Analysis {
 pub struct Nlu {
     encoder: EncoderService,
     intents: IntentClassifier,
-    sentiment: Option<SentimentHead>,
+    judgement: Judgement,
+}
+
+/// The shipped heads that read how a message is said rather than what it asks for.
+#[derive(Clone, Default)]
+pub struct Judgement {
+    pub sentiment: Option<SentimentHead>,
+    pub complaint: Option<ComplaintHead>,
+}
+
+impl Judgement {
+    /// Loads the heads that exist; a missing file leaves its head out with a warning (the
+    /// service still answers intents), a broken one is an error.
+    pub fn load(
+        sentiment: &std::path::Path,
+        complaint: &std::path::Path,
+        dim: usize,
+    ) -> Result<Self, NluError> {
+        let missing = |path: &std::path::Path, what: &str| {
+            tracing::warn!(path = %path.display(), "no {what} head; {what} is left out");
+        };
+        Ok(Self {
+            sentiment: if sentiment.exists() {
+                Some(SentimentHead::load(sentiment, dim)?)
+            } else {
+                missing(sentiment, "sentiment");
+                None
+            },
+            complaint: if complaint.exists() {
+                Some(ComplaintHead::load(complaint, dim)?)
+            } else {
+                missing(complaint, "complaint");
+                None
+            },
+        })
+    }
 }
 
 impl Nlu {
@@ -40,7 +78,7 @@ impl Nlu {
     pub fn train(
         encoder: EncoderService,
         bot: &Bot,
-        sentiment: Option<SentimentHead>,
+        judgement: Judgement,
         opts: &TrainOptions,
         progress: impl FnMut(usize),
     ) -> Result<Self, NluError> {
@@ -62,7 +100,7 @@ impl Nlu {
         Ok(Self {
             encoder,
             intents,
-            sentiment,
+            judgement,
         })
     }
 
@@ -90,12 +128,14 @@ impl Nlu {
             .map(|(text, v)| {
                 let t = Instant::now();
                 let intent = self.intents.predict(v);
-                let sentiment = self.sentiment.as_ref().map(|s| s.predict(v));
+                let sentiment = self.judgement.sentiment.as_ref().map(|s| s.predict(v));
+                let complaint = self.judgement.complaint.as_ref().map(|c| c.predict(v));
                 Analysis {
                     text: text.clone(),
                     out_of_scope: intent.out_of_scope,
                     intent,
                     sentiment,
+                    complaint,
                     timings: Timings {
                         encode_ms,
                         classify_ms: ms(t),

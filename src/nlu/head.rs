@@ -118,6 +118,41 @@ impl SoftmaxHead {
     }
 }
 
+/// A shipped head's file: the head plus where it came from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HeadFile {
+    /// The encoder the head was trained on; vectors of another encoder are meaningless to it.
+    pub encoder: String,
+    pub trained_on: String,
+    pub head: SoftmaxHead,
+}
+
+impl HeadFile {
+    /// Reads a head file and checks it fits `dim`-wide vectors.
+    pub fn load(path: &std::path::Path, dim: usize) -> Result<Self, super::NluError> {
+        let bad = |reason: String| super::NluError::Head {
+            path: path.to_owned(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| super::NluError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let file: HeadFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let head = &file.head;
+        if head.dim != dim
+            || head.weights.len() != head.dim * head.classes.len()
+            || head.bias.len() != head.classes.len()
+        {
+            return Err(bad(format!(
+                "trained for {}-wide vectors, the encoder gives {dim}",
+                head.dim
+            )));
+        }
+        Ok(file)
+    }
+}
+
 fn class_weights(y: &[usize], k: usize, balanced: bool) -> Vec<f32> {
     if !balanced {
         return vec![1.0; k];

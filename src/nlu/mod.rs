@@ -4,18 +4,20 @@
 pub mod analyze;
 pub mod calibrate;
 pub mod classifier;
+pub mod complaint;
 pub mod encoder;
 pub mod error;
 pub mod evaluate;
 pub mod head;
 pub mod metrics;
 pub mod model_dir;
+pub mod normalize;
 pub mod onnx;
 #[cfg(feature = "rust-bert")]
 pub mod rust_bert;
 pub mod sentiment;
 pub mod service;
 
-pub use analyze::{Analysis, Nlu};
+pub use analyze::{Analysis, Judgement, Nlu};
 pub use encoder::Encoder;
 pub use error::NluError;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::head::SoftmaxHead;
 use super::NluError;
@@ -11,13 +11,7 @@ use super::NluError;
 pub const LABELS: [&str; 3] = ["negative", "neutral", "positive"];
 
 /// The file form: the head plus where it came from.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SentimentFile {
-    /// The encoder the head was trained on; vectors of another encoder are meaningless to it.
-    pub encoder: String,
-    pub trained_on: String,
-    pub head: SoftmaxHead,
-}
+pub type SentimentFile = super::head::HeadFile;
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct SentimentScores {
@@ -41,24 +35,11 @@ pub struct SentimentHead {
 
 impl SentimentHead {
     pub fn load(path: &Path, dim: usize) -> Result<Self, NluError> {
-        let bad = |reason: String| NluError::Head {
+        let file = SentimentFile::load(path, dim)?;
+        Self::from_head(file.head).map_err(|reason| NluError::Head {
             path: path.to_owned(),
             reason,
-        };
-        let text = std::fs::read_to_string(path).map_err(|source| NluError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
-        let file: SentimentFile = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if file.head.dim != dim
-            || file.head.weights.len() != file.head.dim * file.head.classes.len()
-        {
-            return Err(bad(format!(
-                "trained for {}-wide vectors, the encoder gives {dim}",
-                file.head.dim
-            )));
-        }
-        Self::from_head(file.head).map_err(bad)
+        })
     }
 
     pub fn from_head(head: SoftmaxHead) -> Result<Self, String> {

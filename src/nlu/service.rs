@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 
+use super::normalize::normalize;
 use super::{Encoder, NluError};
 
 /// Texts per job the model thread takes from the queue at once (jobs are merged up to it).
@@ -19,6 +20,9 @@ pub struct ServiceOptions {
     pub queue_capacity: usize,
     /// Embeddings kept in memory, keyed by a hash of the text.
     pub cache_capacity: usize,
+    /// Rewrite texts with `normalize::normalize` (emoji names, placeholders) before encoding.
+    /// Off only to compare raw vectors with another implementation.
+    pub normalize: bool,
 }
 
 impl Default for ServiceOptions {
@@ -26,6 +30,7 @@ impl Default for ServiceOptions {
         Self {
             queue_capacity: 64,
             cache_capacity: 100_000,
+            normalize: true,
         }
     }
 }
@@ -45,6 +50,7 @@ pub struct EncoderService {
     cache: Arc<Mutex<Cache>>,
     dim: usize,
     name: Arc<str>,
+    normalize: bool,
 }
 
 impl EncoderService {
@@ -68,6 +74,7 @@ impl EncoderService {
             cache: Arc::new(Mutex::new(Cache::new(opts.cache_capacity))),
             dim,
             name,
+            normalize: opts.normalize,
         })
     }
 
@@ -104,6 +111,13 @@ impl EncoderService {
     }
 
     fn encode_inner(&self, texts: &[String], wait: bool) -> Result<Vec<Vec<f32>>, NluError> {
+        let normalized: Vec<String>;
+        let texts = if self.normalize {
+            normalized = texts.iter().map(|t| normalize(t).into_owned()).collect();
+            &normalized[..]
+        } else {
+            texts
+        };
         let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
         let mut out: Vec<Option<Vec<f32>>> = {
             let cache = self.cache.lock().map_err(|_| NluError::EncoderStopped)?;
@@ -282,6 +296,7 @@ mod tests {
             &ServiceOptions {
                 queue_capacity: 1,
                 cache_capacity: 0,
+                normalize: false,
             },
         )
         .unwrap();

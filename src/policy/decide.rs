@@ -101,6 +101,8 @@ struct Ctx<'s, 'a> {
     rules: &'s ChannelRules,
     negative: Option<f32>,
     positive: Option<f32>,
+    /// The complaint probability, when at or above `policy.complaint`.
+    complaint: Option<f32>,
 }
 
 impl<'s, 'a> Ctx<'s, 'a> {
@@ -116,7 +118,20 @@ impl<'s, 'a> Ctx<'s, 'a> {
             positive: scores
                 .map(|x| x.positive)
                 .filter(|p| *p >= config.positive_like),
+            complaint: s.analysis.complaint.filter(|c| *c >= config.complaint),
         }
+    }
+
+    /// "complaint 0.83 >= 0.50", when a complaint.
+    fn complaint_words(&self) -> Option<String> {
+        self.complaint
+            .map(|c| format!("complaint {c:.2} >= {:.2}", self.config.complaint))
+    }
+
+    /// A positive mention worth a like: positive, not negative, not a complaint (sarcasm).
+    fn likeable(&self) -> Option<f32> {
+        self.positive
+            .filter(|_| self.negative.is_none() && self.complaint.is_none())
     }
 
     fn public(&self) -> bool {
@@ -143,16 +158,18 @@ impl<'s, 'a> Ctx<'s, 'a> {
     }
 
     fn escalate(&self, skill: &str, cause: EscalationCause, why: String) -> Decision {
-        let complaint = self.config.is_complaint(skill);
+        let complaint_skill = self.config.is_complaint(skill);
+        let complaint = complaint_skill || self.complaint.is_some();
         let priority = match (complaint, self.negative.is_some()) {
             (true, true) => Priority::Urgent,
             (true, false) | (false, true) => Priority::High,
             (false, false) => Priority::Normal,
         };
         let mut notes = Vec::new();
-        if complaint {
+        if complaint_skill {
             notes.push("a complaint skill".to_string());
         }
+        notes.extend(self.complaint_words());
         notes.extend(self.negative_words());
         let notes = if notes.is_empty() {
             String::new()
@@ -190,7 +207,16 @@ impl<'s, 'a> Ctx<'s, 'a> {
             return;
         }
         // A ticket is already the support process for a fault, and fault reports are naturally
-        // negative: the ticket still opens. Anything else that is negative goes to a person.
+        // negative complaints: the ticket still opens. Any other complaint, or anything else
+        // that is negative, goes to a person.
+        if self.complaint.is_some() && intent.action != Action::Ticket {
+            out.push(self.escalate(
+                intent.skill.as_deref().unwrap_or_else(|| self.config.complaint_skill()),
+                EscalationCause::Complaint,
+                format!("{what} but a complaint, so a person answers instead of the bot"),
+            ));
+            return;
+        }
         if self.negative.is_some() && intent.action != Action::Ticket {
             out.push(self.escalate(
                 skill,
@@ -241,7 +267,7 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     ),
                 ));
             }
-            Action::Ignore => match self.positive.filter(|_| self.public()) {
+            Action::Ignore => match self.likeable().filter(|_| self.public()) {
                 Some(pos) if self.rules.likes_positive() => out.push(Decision::new(
                     DecisionAction::Like,
                     format!(
@@ -270,10 +296,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
         } else {
             p.reason.clone()
         };
-        if let (Some(pos), true, None, true) = (
-            self.positive,
+        if let (Some(pos), true, true) = (
+            self.likeable(),
             self.public(),
-            self.negative,
             self.rules.likes_positive(),
         ) {
             out.push(Decision::new(
@@ -282,6 +307,14 @@ impl<'s, 'a> Ctx<'s, 'a> {
                     "positive mention with no actionable intent ({reason}; positive {pos:.2} >= {:.2}): liked",
                     self.config.positive_like
                 ),
+            ));
+            return;
+        }
+        if self.complaint.is_some() {
+            out.push(self.escalate(
+                self.config.complaint_skill(),
+                EscalationCause::Complaint,
+                format!("a complaint the bot cannot place ({reason})"),
             ));
             return;
         }

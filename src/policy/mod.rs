@@ -105,6 +105,8 @@ pub enum EscalationCause {
     Intent,
     /// A confident reading, but the customer is upset.
     NegativeSentiment,
+    /// The message is a complaint (complaint probability at or above `policy.complaint`).
+    Complaint,
     /// Low confidence or out of scope.
     Unsure,
     /// The intent answers, but no response is written for it.
@@ -122,6 +124,7 @@ impl EscalationCause {
         match self {
             Self::Intent => "intent",
             Self::NegativeSentiment => "negative_sentiment",
+            Self::Complaint => "complaint",
             Self::Unsure => "unsure",
             Self::NoResponse => "no_response",
             Self::NoTicketIntegration => "no_ticket_integration",

@@ -16,6 +16,14 @@ pub struct PolicyConfig {
     pub negative_sentiment: f32,
     /// Positive score at or above which a public mention with no actionable intent is liked.
     pub positive_like: f32,
+    /// Complaint probability at or above which a message is a complaint: a person answers it
+    /// (whatever the intent, but a ticket), it is never liked, and its escalation goes up a
+    /// priority.
+    pub complaint: f32,
+    /// Skill for complaints with no intent skill (default: the first of `complaint_skills`,
+    /// else `fallback_skill`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub complaint_skill: Option<String>,
     /// Skill for escalations with no intent skill (unsure, out of scope, negative).
     pub fallback_skill: String,
     /// Skill for private messages the bot escalates because it is unsure.
@@ -31,6 +39,8 @@ impl Default for PolicyConfig {
         Self {
             negative_sentiment: 0.70,
             positive_like: 0.70,
+            complaint: 0.50,
+            complaint_skill: None,
             fallback_skill: "general".into(),
             private_skill: "private_messages".into(),
             complaint_skills: vec!["complaints".into()],
@@ -87,6 +97,14 @@ impl PolicyConfig {
         self.complaint_skills.iter().any(|s| s == skill)
     }
 
+    /// Where a complaint goes when its intent names no skill.
+    pub fn complaint_skill(&self) -> &str {
+        self.complaint_skill
+            .as_deref()
+            .or(self.complaint_skills.first().map(String::as_str))
+            .unwrap_or(&self.fallback_skill)
+    }
+
     /// Checks the thresholds, that skills are known to the bot (when `config.yml` lists
     /// skills) and that intents named in channel rules exist.
     pub fn validate(&self, bot: &Bot) -> Result<(), PolicyError> {
@@ -94,6 +112,7 @@ impl PolicyConfig {
         for (name, value) in [
             ("negative_sentiment", self.negative_sentiment),
             ("positive_like", self.positive_like),
+            ("complaint", self.complaint),
         ] {
             if !(0.0..=1.0).contains(&value) {
                 problems.push(format!(
@@ -113,6 +132,9 @@ impl PolicyConfig {
         };
         check_skill("policy.fallback_skill".into(), &self.fallback_skill);
         check_skill("policy.private_skill".into(), &self.private_skill);
+        if let Some(skill) = &self.complaint_skill {
+            check_skill("policy.complaint_skill".into(), skill);
+        }
         for (i, skill) in self.complaint_skills.iter().enumerate() {
             check_skill(format!("policy.complaint_skills[{i}]"), skill);
         }
@@ -227,6 +249,25 @@ silent = true
                 "policy.channels.x.private_intents[0]: no intent is named \"order_statsu\"; did you mean \"order_status\"?",
             ]
         );
+    }
+
+    #[test]
+    fn a_complaint_threshold_out_of_range_and_an_unknown_complaint_skill_are_reported() {
+        let config = PolicyConfig {
+            complaint: 1.2,
+            complaint_skill: Some("complaint".into()),
+            ..PolicyConfig::default()
+        };
+        let err = config.validate(&bot()).unwrap_err();
+        assert_eq!(
+            err.problems,
+            vec![
+                "policy.complaint: 1.2 is not a score; use a number from 0 to 1, e.g. 0.7",
+                "policy.complaint_skill: unknown skill \"complaint\"; did you mean \"complaints\"?",
+            ]
+        );
+        let parsed: PolicyConfig = toml::from_str("complaint = 0.6").unwrap();
+        assert_eq!((parsed.complaint, parsed.complaint_skill()), (0.6, "complaints"));
     }
 
     #[test]

@@ -44,6 +44,7 @@ pub fn brain() -> Arc<Brain> {
                 intents_dir: root().join("intents"),
                 model_dir: root().join("models/all-MiniLM-L6-v2"),
                 sentiment_head: root().join("models/sentiment-head.json"),
+                complaint_head: root().join("models/complaint-head.json"),
                 ..Default::default()
             };
             Arc::new(Brain::load(&s).expect("the model is fetched by `make test` (make model)"))

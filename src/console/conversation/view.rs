@@ -44,6 +44,10 @@ pub struct Reading {
     pub out_of_scope: bool,
     pub sentiment: Option<String>,
     pub sentiment_score: Option<String>,
+    /// "complaint 0.83" when the message reads as a complaint (>= 0.5), else None.
+    pub complaint: Option<String>,
+    /// The complaint probability to two places, shown in the details.
+    pub complaint_score: Option<String>,
     pub reason: String,
 }
 
@@ -146,6 +150,7 @@ pub fn reading(analysis: &Value) -> Option<Reading> {
         (Some(s), Some(l)) => s["scores"][l.as_str()].as_f64().map(|v| format!("{v:.2}")),
         _ => None,
     };
+    let complaint = analysis.get("complaint").and_then(Value::as_f64);
     Some(Reading {
         intent: intent["name"].as_str().unwrap_or_default().to_string(),
         confidence: format!("{:.2}", intent["confidence"].as_f64().unwrap_or_default()),
@@ -156,6 +161,8 @@ pub fn reading(analysis: &Value) -> Option<Reading> {
         out_of_scope: analysis["out_of_scope"].as_bool().unwrap_or(false),
         sentiment: label,
         sentiment_score: score,
+        complaint: complaint.filter(|c| *c >= 0.5).map(|c| format!("{c:.2}")),
+        complaint_score: complaint.map(|c| format!("{c:.2}")),
         reason: intent["reason"].as_str().unwrap_or_default().to_string(),
     })
 }

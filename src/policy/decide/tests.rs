@@ -70,6 +70,7 @@ fn analysis(
                 positive,
             },
         }),
+        complaint: None,
         timings: Timings {
             encode_ms: 1.0,
             classify_ms: 0.1,
@@ -118,6 +119,11 @@ impl Case {
             notice_already_sent: false,
             seed: 0,
         }
+    }
+
+    fn complaint(mut self, p: f32) -> Self {
+        self.analysis.complaint = Some(p);
+        self
     }
 
     fn private(mut self) -> Self {
@@ -624,6 +630,98 @@ fn a_negative_fault_report_still_opens_its_ticket() {
         &["Tracked at {{ticket_url}}"],
     );
     let actions = Case::confident(bug, Some((0.9, 0.02))).actions(&config());
+    assert!(
+        matches!(actions[..], [DecisionAction::Ticket { .. }]),
+        "{actions:?}"
+    );
+}
+
+#[test]
+fn a_complaint_with_a_confident_intent_goes_to_a_person_in_that_intents_skill() {
+    let mut status = order_status();
+    status.skill = Some("orders".into());
+    let decisions = Case::confident(status, Some((0.4, 0.05)))
+        .complaint(0.83)
+        .run(&config());
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(decisions[0].action, escalate("orders", Priority::High));
+    assert_eq!(decisions[0].cause, Some(EscalationCause::Complaint));
+    assert_eq!(
+        decisions[0].reason,
+        "intent 'order_status' at 0.91 (threshold 0.50) but a complaint, so a person answers \
+         instead of the bot: escalated to orders (complaint 0.83 >= 0.50), priority high"
+    );
+}
+
+#[test]
+fn a_complaint_that_is_also_negative_is_urgent_and_without_a_skill_goes_to_complaints() {
+    let decisions = Case::confident(order_status(), Some((0.9, 0.01)))
+        .complaint(0.95)
+        .run(&config());
+    assert_eq!(
+        decisions[0].action,
+        escalate("complaints", Priority::Urgent)
+    );
+    assert!(decisions[0]
+        .reason
+        .ends_with("(complaint 0.95 >= 0.50, negative sentiment 0.90 >= 0.70), priority urgent"));
+}
+
+#[test]
+fn below_the_complaint_threshold_the_bot_answers_as_before() {
+    let actions = Case::confident(order_status(), None)
+        .complaint(0.49)
+        .actions(&config());
+    assert!(matches!(actions[..], [DecisionAction::Reply { .. }]), "{actions:?}");
+    let mut strict = config();
+    strict.complaint = 0.4;
+    let actions = Case::confident(order_status(), None)
+        .complaint(0.49)
+        .actions(&strict);
+    assert_eq!(actions, vec![escalate("complaints", Priority::High)]);
+}
+
+#[test]
+fn a_complaint_the_bot_cannot_place_goes_to_the_complaint_skill_not_the_fallback() {
+    let case = Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None))
+        .complaint(0.7);
+    let decisions = case.run(&config());
+    assert_eq!(decisions[0].action, escalate("complaints", Priority::High));
+    assert_eq!(decisions[0].cause, Some(EscalationCause::Complaint));
+    let mut named = config();
+    named.complaint_skill = Some("care".into());
+    assert_eq!(case.actions(&named), vec![escalate("care", Priority::High)]);
+}
+
+#[test]
+fn a_sarcastic_positive_complaint_is_never_liked() {
+    // "great job losing my bag AGAIN 👏": positive words, a complaint all the same.
+    let praise = intent("thanks_praise", Action::Like, None, &[], &[]);
+    let actions = Case::confident(praise, Some((0.05, 0.9)))
+        .complaint(0.8)
+        .actions(&config());
+    assert_eq!(actions, vec![escalate("complaints", Priority::High)]);
+    let unsure = Case::unsure(analysis(
+        "praise",
+        0.31,
+        Verdict::LowConfidence,
+        Some((0.01, 0.93)),
+    ))
+    .complaint(0.8);
+    assert!(!unsure.actions(&config()).contains(&DecisionAction::Like));
+    let ignored = intent("chitchat", Action::Ignore, None, &[], &[]);
+    assert_eq!(
+        Case::confident(ignored, Some((0.0, 0.9)))
+            .complaint(0.8)
+            .actions(&config()),
+        vec![escalate("complaints", Priority::High)]
+    );
+}
+
+#[test]
+fn a_fault_report_that_complains_still_opens_its_ticket() {
+    let bug = intent("bug_report", Action::Ticket, Some("technical"), &[], &["{{ticket_url}}"]);
+    let actions = Case::confident(bug, None).complaint(0.99).actions(&config());
     assert!(
         matches!(actions[..], [DecisionAction::Ticket { .. }]),
         "{actions:?}"
