@@ -187,6 +187,8 @@ pub struct NluSettings {
     pub threads: Option<usize>,
     /// Requests waiting for the model before new ones get "overloaded".
     pub queue_capacity: usize,
+    /// `serve` watches `intents_dir` and retrains when an intent file changes.
+    pub watch: bool,
 }
 
 impl Default for NluSettings {
@@ -199,6 +201,7 @@ impl Default for NluSettings {
             complaint_head: PathBuf::from("models/complaint-head.json"),
             threads: None,
             queue_capacity: 64,
+            watch: true,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use serde::Serialize;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 
 use crate::channels::Channels;
 use crate::clock::Clock;
@@ -13,6 +13,7 @@ use crate::config::Settings;
 use crate::intents::Bot;
 use crate::nlu::Nlu;
 use crate::policy::{Calendar, CalendarStatus};
+use crate::reload::{ModelInfo, ModelStatus};
 use crate::store::{switches, Store, StoreError};
 
 /// The bot and its trained model: swapped whole when intent files change.
@@ -47,6 +48,8 @@ pub struct Engine {
     /// This process's counters for `/metrics`.
     pub metrics: crate::metrics::Metrics,
     brain: RwLock<Option<Arc<Brain>>>,
+    /// The brain's identity and the reloads since start (`/ready`; tests wait on it).
+    model: watch::Sender<ModelStatus>,
     /// Channels that said 429, and until when (unix ms).
     paused: Mutex<HashMap<String, i64>>,
     nats: tokio::sync::OnceCell<async_nats::jetstream::Context>,
@@ -83,6 +86,7 @@ impl Engine {
             http,
             metrics: crate::metrics::Metrics::default(),
             brain: RwLock::new(None),
+            model: watch::channel(ModelStatus::default()).0,
             paused: Mutex::new(HashMap::new()),
             nats: tokio::sync::OnceCell::new(),
         }
@@ -93,8 +97,39 @@ impl Engine {
     }
 
     pub fn set_brain(&self, brain: Brain) {
-        *self.brain.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(brain));
+        self.install_brain(Arc::new(brain), None);
+    }
+
+    /// Swap in `brain`, trained from intent files whose hash is `hash`: messages analysed
+    /// from now on use it, those in flight finish with the one they hold. Returns its
+    /// generation (1 for the first brain).
+    pub fn install_brain(&self, brain: Arc<Brain>, hash: Option<String>) -> u64 {
+        let now = self.clock.now_ms();
+        let mut slot = self.brain.write().unwrap_or_else(|p| p.into_inner());
+        let mut generation = 0;
+        // Under the brain's lock, so two installs cannot interleave their status.
+        self.model.send_modify(|s| {
+            generation = s.model.as_ref().map_or(0, |m| m.generation) + 1;
+            s.model = Some(ModelInfo::new(&brain.bot, generation, now, hash));
+        });
+        *slot = Some(brain);
+        drop(slot);
         self.wake.pipeline.notify_one();
+        generation
+    }
+
+    /// The running model and the last reload (a copy).
+    pub fn model_status(&self) -> ModelStatus {
+        self.model.borrow().clone()
+    }
+
+    /// Changes of the model status: a new brain, a finished reload attempt.
+    pub fn watch_model(&self) -> watch::Receiver<ModelStatus> {
+        self.model.subscribe()
+    }
+
+    pub(crate) fn update_model_status(&self, change: impl FnOnce(&mut ModelStatus)) {
+        self.model.send_modify(change);
     }
 
     /// The calendar now, with the emergency switch read from the store (shared by all processes).
@@ -192,8 +227,7 @@ impl Engine {
 impl Engine {
     /// Install a brain that is already trained (tests share one across many engines).
     pub fn set_brain_arc(&self, brain: Arc<Brain>) {
-        *self.brain.write().unwrap_or_else(|p| p.into_inner()) = Some(brain);
-        self.wake.pipeline.notify_one();
+        self.install_brain(brain, None);
     }
 }
 

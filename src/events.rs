@@ -35,7 +35,9 @@ pub mod kind {
     pub const ROUTING_WAITING_NOTICE: &str = "routing.waiting_notice";
     pub const ROUTING_SLA_BREACHED: &str = "routing.sla_breached";
     pub const AGENT_STATUS_CHANGED: &str = "agent.status_changed";
-    pub const ALL: [&str; 24] = [
+    pub const NLU_RELOADED: &str = "nlu.reloaded";
+    pub const NLU_RELOAD_FAILED: &str = "nlu.reload_failed";
+    pub const ALL: [&str; 26] = [
         MESSAGE_RECEIVED,
         MESSAGE_CLASSIFIED,
         DECISION_MADE,
@@ -60,6 +62,8 @@ pub mod kind {
         ROUTING_WAITING_NOTICE,
         ROUTING_SLA_BREACHED,
         AGENT_STATUS_CHANGED,
+        NLU_RELOADED,
+        NLU_RELOAD_FAILED,
     ];
 }
 

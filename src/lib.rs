@@ -18,6 +18,7 @@ pub mod outbox;
 pub mod pipeline;
 pub mod policy;
 pub mod poller;
+pub mod reload;
 pub mod reports;
 pub mod routing;
 pub mod signature;

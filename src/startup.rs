@@ -12,7 +12,7 @@ use crate::channels::{facebook, mastodon, slack, telegram, x};
 use crate::channels::{webchat::Webchat, Channels};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Secret, Settings};
-use crate::engine::{Brain, Engine};
+use crate::engine::Engine;
 use crate::http::{self, AppState};
 use crate::inbox::Intake;
 use crate::policy::Calendar;
@@ -30,6 +30,8 @@ pub enum StartupError {
     Token(String, std::io::Error),
     #[error("configuration: {0}")]
     Config(String),
+    #[error(transparent)]
+    Reload(#[from] crate::reload::ReloadError),
 }
 
 /// How to build: the clock, and whether to load the model in the background.
@@ -39,6 +41,9 @@ pub struct BuildOptions {
     pub load_brain: bool,
     /// Start the background workers (false: tests drive them with `drain`).
     pub workers: bool,
+    /// Retrain when the intent files change, if `nlu.watch` says so too (false: tests that
+    /// do not test it, so they do not all watch the shipped `intents/`).
+    pub watch_intents: bool,
 }
 
 impl Default for BuildOptions {
@@ -47,6 +52,7 @@ impl Default for BuildOptions {
             clock: Arc::new(SystemClock),
             load_brain: true,
             workers: true,
+            watch_intents: true,
         }
     }
 }
@@ -174,9 +180,6 @@ impl Application {
             shutdown,
             workers: Vec::new(),
         };
-        if opts.load_brain {
-            app.spawn_brain_loader();
-        }
         if opts.workers {
             app.workers = crate::workers::spawn(app.engine.clone(), app.shutdown.subscribe());
             app.workers.extend(crate::workers::spawn_channel_checks(
@@ -189,30 +192,25 @@ impl Application {
                 app.shutdown.subscribe(),
             ));
         }
+        // One thread loads the first brain and then retrains on changes, so a reload can
+        // never race the first load.
+        let watch = opts.watch_intents && settings.nlu.watch;
+        if opts.load_brain || watch {
+            let reload = crate::reload::ReloadOptions {
+                initial_load: opts.load_brain,
+                watch,
+            };
+            app.workers.push(crate::reload::spawn(
+                app.engine.clone(),
+                reload,
+                app.shutdown.subscribe(),
+            )?);
+        }
         Ok(app)
     }
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
-    }
-
-    fn spawn_brain_loader(&self) {
-        let engine = self.engine.clone();
-        tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            match Brain::load(&engine.settings.nlu) {
-                Ok(brain) => {
-                    tracing::info!(
-                        intents = brain.bot.intents.len(),
-                        secs = started.elapsed().as_secs_f32(),
-                        "model ready"
-                    );
-                    engine.set_brain(brain);
-                }
-                // /ready stays 503 and says why in the log; the inbox keeps every message.
-                Err(e) => tracing::error!(error = %e, "cannot load the bot; /ready stays 503"),
-            }
-        });
     }
 
     /// Serve until SIGTERM or Ctrl-C, then stop taking requests and let workers finish.

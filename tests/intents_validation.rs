@@ -204,3 +204,21 @@ fn loading_for_use_refuses_files_with_errors_and_lists_them() {
         "{err}"
     );
 }
+
+#[test]
+fn editor_swap_and_lock_files_are_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.yml"), GOOD).unwrap();
+    // Vim's swap file and emacs' lock (a link to nowhere while a buffer is modified).
+    std::fs::write(dir.path().join(".a.yml.swp"), "\0binary").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("root@host.1234:1700000000", dir.path().join(".#a.yml")).unwrap();
+    let (bot, diags) = intents::load(dir.path()).unwrap();
+    assert!(diags.iter().all(|d| d.code == "few_examples"), "{diags:#?}");
+    assert_eq!(bot.intents.len(), 1);
+    assert_eq!(intents::load::files(dir.path()).unwrap().len(), 1);
+    assert_eq!(
+        intents::summary(&diags, 1, &bot),
+        "0 errors, 1 warning in 1 files (1 intents, 3 examples)"
+    );
+}

@@ -51,14 +51,7 @@ pub fn validate(
         for d in &diags {
             println!("{d}");
         }
-        println!(
-            "{} error{}, {} warning{} in {files} files ({} intents, {examples} examples)",
-            errors,
-            if errors == 1 { "" } else { "s" },
-            warnings,
-            if warnings == 1 { "" } else { "s" },
-            bot.intents.len()
-        );
+        println!("{}", intents::summary(&diags, files, &bot));
     }
     Ok(i32::from(errors > 0 || (strict && warnings > 0)))
 }

@@ -36,7 +36,7 @@ pub enum Command {
     /// Analyse messages against the intents: one JSON line per message (stdin when no TEXT).
     Classify(ClassifyArgs),
     /// Run the service: webhooks, web chat, pipeline, outbox, JSON API (http://127.0.0.1:8080).
-    Serve(ServiceArgs),
+    Serve(ServeArgs),
     /// Apply the database migrations and exit (serve applies them too).
     Migrate(ServiceArgs),
     /// Talk to the bot in the terminal through the real pipeline; shows what it understood.
@@ -79,6 +79,15 @@ pub struct ServiceArgs {
     /// The intent files folder (nlu.intents_dir).
     #[arg(long, global = true)]
     pub intents: Option<PathBuf>,
+}
+
+#[derive(Args, Clone, Default)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub service: ServiceArgs,
+    /// Do not retrain when the intent files change (nlu.watch = false).
+    #[arg(long)]
+    pub no_watch: bool,
 }
 
 #[derive(Subcommand, Clone)]

@@ -3,7 +3,7 @@
 
 use anyhow::Context;
 
-use super::{EmergencyAction, ServiceArgs};
+use super::{EmergencyAction, ServeArgs, ServiceArgs};
 use crate::config::{Secret, Settings};
 use crate::startup::{self, Application, BuildOptions};
 
@@ -29,8 +29,11 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-pub fn serve(args: &ServiceArgs) -> anyhow::Result<i32> {
-    let settings = settings(args)?;
+pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
+    let mut settings = settings(&args.service)?;
+    if args.no_watch {
+        settings.nlu.watch = false;
+    }
     runtime()?.block_on(async move {
         let listen = settings.server.listen.clone();
         let db = if settings.is_postgres() { "PostgreSQL" } else { "SQLite" };

@@ -31,7 +31,9 @@ const INTENT_KEYS: [&str; 7] = [
 ];
 const RESPONSE_KEYS: [&str; 2] = ["public", "private"];
 
-/// The `.yml` files under `dir` (recursively), sorted, settings file first.
+/// The `.yml` files under `dir` (recursively), sorted, settings file first. Names starting
+/// with a dot are skipped: editors keep lock and swap files there (emacs' `.#orders.yml` is a
+/// dangling link while a buffer is modified), and a save must not fail on them.
 pub fn files(dir: &Path) -> Result<Vec<PathBuf>, IntentsError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_owned()];
@@ -47,6 +49,9 @@ pub fn files(dir: &Path) -> Result<Vec<PathBuf>, IntentsError> {
                     source,
                 })?
                 .path();
+            if is_hidden(&path) {
+                continue;
+            }
             if path.is_dir() {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "yml") {
@@ -56,6 +61,12 @@ pub fn files(dir: &Path) -> Result<Vec<PathBuf>, IntentsError> {
     }
     out.sort_by_key(|p| (p.file_name() != Some(SETTINGS_FILE.as_ref()), p.clone()));
     Ok(out)
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
 }
 
 /// Loads every file; problems go to `diags`. The `Bot` holds what could be read.

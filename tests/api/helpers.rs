@@ -157,6 +157,29 @@ pub async fn spawn_with(
     with_brain: bool,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    spawn_built(db, with_brain, false, configure).await
+}
+
+/// The server watching `intents` (a copy of the example bot the test edits); `with_brain`:
+/// answering with the example bot's model until the first reload (else as if it could not
+/// load one at start).
+pub async fn spawn_watching(db: Db, intents: &std::path::Path, with_brain: bool) -> TestApp {
+    let intents = intents.to_path_buf();
+    spawn_built(TestDb::new(db), with_brain, true, move |s| {
+        s.nlu.intents_dir = intents;
+        s.nlu.sentiment_head = root().join("models/sentiment-head.json");
+        s.nlu.model_dir = root().join("models/all-MiniLM-L6-v2");
+        s.nlu.watch = true;
+    })
+    .await
+}
+
+async fn spawn_built(
+    db: TestDb,
+    with_brain: bool,
+    watch_intents: bool,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::default();
     settings.server.listen = "127.0.0.1:0".into();
     settings.server.api_token = Some(Secret::new(TOKEN));
@@ -171,6 +194,7 @@ pub async fn spawn_with(
             clock: clock.clone(),
             load_brain: false,
             workers: false,
+            watch_intents,
         },
     )
     .await

@@ -20,6 +20,7 @@ mod openapi;
 mod outbox;
 mod pipeline;
 mod platform;
+mod reload;
 mod reports;
 mod routing;
 mod security;
