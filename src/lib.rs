@@ -19,6 +19,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod poller;
 pub mod reports;
+pub mod review;
 pub mod routing;
 pub mod signature;
 pub mod startup;
