@@ -76,7 +76,7 @@ const NASTY: &[&str] = &[
 fn every_nasty_text_reads_back_as_itself_in_a_block_list_and_a_flow_list() {
     for text in NASTY {
         let block = format!("- {}\n", scalar(text, false));
-        let root = marked_yaml::parse_yaml(0, &format!("k:\n  {block}"))
+        let root = marked_yaml::parse_yaml(0, format!("k:\n  {block}"))
             .unwrap_or_else(|e| panic!("{text:?} as {block:?}: {e}"));
         let got = root.as_mapping().unwrap().get_sequence("k").unwrap()[0]
             .as_scalar()

@@ -18,7 +18,15 @@ async fn the_review_page_is_for_admins_who_assign_and_dismiss_from_it(db: Db) {
     let dir = intents_copy();
     let app = app_with(db, &dir).await;
     let unsure = customer_writes(&app, "asdf qwer zxcv").await;
-    let other = customer_writes(&app, "hmm <b>bold</b>").await;
+    let other = customer_writes(&app, "where is my order <b>NW-1</b>?").await;
+    let (status, _) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/v1/messages/{other}/misread"),
+            json!({"note": "<script>x</script>"}),
+        )
+        .await;
+    assert_eq!(status, 201, "marked, so listed even if the bot was sure");
     person(&app, "root", "admin", json!({})).await;
     person(&app, "ann", "agent", json!({})).await;
     let admin = sign_in(&app, "root").await;
@@ -29,9 +37,10 @@ async fn the_review_page_is_for_admins_who_assign_and_dismiss_from_it(db: Db) {
     let page = r.text().await.unwrap();
     assert!(page.contains("asdf qwer zxcv"), "{page}");
     assert!(
-        page.contains("hmm &lt;b&gt;bold&lt;/b&gt;"),
+        page.contains("where is my order &#60;b&#62;NW-1&#60;/b&#62;?"),
         "escaped: {page}"
     );
+    assert!(!page.contains("<script>x"), "the note is escaped too");
     assert!(page.contains(&format!("/console/review/{unsure}/assign")));
     assert!(page.contains("<option value=\"out_of_scope\""), "{page}");
     assert!(page.contains("href=\"/console/review\" aria-current=\"page\""));
