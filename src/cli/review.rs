@@ -171,6 +171,8 @@ impl Cli<'_> {
                 "--folds must be 2 to 10".into(),
             )));
         }
+        // Refusals first: they need no model.
+        review::check(&self.ctx(), id, intent).await?;
         let encoder = self.encoder()?;
         let done = review::assign(&self.ctx(), id, intent, self.actor, &encoder, folds).await?;
         if json {

@@ -41,15 +41,11 @@ pub async fn assign(
     encoder: &EncoderService,
     folds: usize,
 ) -> Result<Assigned, ReviewError> {
-    let message = customer_message(ctx, message_id).await?;
-    not_reviewed(ctx, message_id).await?;
-    let example = yaml::one_line(&message.text);
-    if example.is_empty() {
-        return Err(ReviewError::EmptyText(message_id));
-    }
-    let bot = intents::load_valid(ctx.intents_dir)?;
-    let intent = known_intent(&bot, target)?.name.clone();
-    check_new(&bot, &intent, &example)?;
+    let Checked {
+        bot,
+        intent,
+        example,
+    } = check(ctx, message_id, target).await?;
     let before = measure(&bot, encoder, folds, &intent).await?;
     let outcome = if intent == OUT_OF_SCOPE {
         "out_of_scope"
@@ -102,6 +98,34 @@ pub async fn assign(
         folds,
         before,
         after,
+    })
+}
+
+/// An assignment that passed the checks.
+pub struct Checked {
+    pub bot: Bot,
+    /// The intent's name as the files spell it.
+    pub intent: String,
+    /// The message on one line.
+    pub example: String,
+}
+
+/// Everything `assign` checks before it measures or writes anything (no model needed): the
+/// message exists, is a customer's and is not handled; the intent exists; the text is new.
+pub async fn check(ctx: &Ctx<'_>, message_id: i64, target: &str) -> Result<Checked, ReviewError> {
+    let message = customer_message(ctx, message_id).await?;
+    not_reviewed(ctx, message_id).await?;
+    let example = yaml::one_line(&message.text);
+    if example.is_empty() {
+        return Err(ReviewError::EmptyText(message_id));
+    }
+    let bot = intents::load_valid(ctx.intents_dir)?;
+    let intent = known_intent(&bot, target)?.name.clone();
+    check_new(&bot, &intent, &example)?;
+    Ok(Checked {
+        bot,
+        intent,
+        example,
     })
 }
 

@@ -18,7 +18,7 @@ use crate::nlu::NluError;
 use crate::store::review::{self as rows, Candidate, MarkRow, OpenFilter, OutcomeRow};
 use crate::store::{Store, StoreError};
 
-pub use assign::{assign, Assigned};
+pub use assign::{assign, check, Assigned, Checked};
 pub use measure::Figures;
 
 /// The longest note an agent may leave on a mark, in characters.
