@@ -20,6 +20,7 @@ pub mod policy;
 pub mod poller;
 pub mod reload;
 pub mod reports;
+pub mod review;
 pub mod routing;
 pub mod signature;
 pub mod startup;

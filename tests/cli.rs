@@ -225,3 +225,137 @@ fn a_missing_model_directory_tells_the_user_to_run_make_model() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("make model"));
 }
+
+/// A SQLite database with two customer messages the bot was unsure of; returns their ids.
+fn seed_review(url: &str) -> (i64, i64) {
+    use hearken::store::{contacts, conversations as convs, Store, StoreOptions};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let opts = StoreOptions {
+            max_connections: 2,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        let store = Store::connect(url, &opts).await.unwrap();
+        store.migrate().await.unwrap();
+        let now = 1_795_428_000_000;
+        let mut tx = store.begin().await.unwrap();
+        let (who, _) = contacts::resolve(&mut tx, "webchat", "s1", None, now)
+            .await
+            .unwrap();
+        let new = convs::NewConversation {
+            channel: "webchat",
+            visibility: "private",
+            thread_key: "s1",
+            contact_id: who.contact_id,
+            linked_to: None,
+        };
+        let (conv, _) = convs::find_or_create(&mut tx, &new, now).await.unwrap();
+        let mut ids = Vec::new();
+        for (text, intent, verdict) in [
+            (
+                "@shop my parcel: still not here #NW-7",
+                "order_status",
+                "low_confidence",
+            ),
+            ("blorp", "greeting", "ambiguous"),
+        ] {
+            let analysis = serde_json::json!({"text": text, "out_of_scope": false, "intent": {
+                "name": intent, "confidence": 0.41, "verdict": verdict, "out_of_scope": false,
+                "reason": "unsure", "ranking": [{"name": intent, "confidence": 0.41},
+                {"name": "goodbye", "confidence": 0.35}]}});
+            let m = convs::NewMessage {
+                conversation_id: conv.id,
+                inbox_id: None,
+                outbox_id: None,
+                direction: "in",
+                visibility: "private",
+                author: "s1",
+                text,
+                platform_message_id: None,
+                analysis: Some(analysis.to_string()),
+            };
+            ids.push(convs::add_message(&mut tx, &m, now).await.unwrap());
+        }
+        tx.commit().await.unwrap();
+        (ids[0], ids[1])
+    })
+}
+
+#[test]
+fn intents_review_lists_assigns_and_dismisses_what_the_bot_was_unsure_of() {
+    let db = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/hearken.db", db.path().display());
+    let (parcel, blorp) = seed_review(&url);
+    let intents = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(root().join("intents")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, intents.path().join(f.file_name().unwrap())).unwrap();
+    }
+    let dir = intents.path().to_str().unwrap();
+    let review = |extra: &[&str]| {
+        let mut args = vec!["intents", "review"];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--database-url", &url, "--intents", dir]);
+        hearken(&args).output().unwrap()
+    };
+    let list = review(&["--json"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(v["count"], 2);
+    assert_eq!(v["groups"][0]["intent"], "greeting", "newest first: {v}");
+    let table = String::from_utf8_lossy(&review(&[]).stdout).to_string();
+    assert!(table.contains("order_status (1)"), "{table}");
+    assert!(
+        table.contains("\"@shop my parcel: still not here #NW-7\""),
+        "{table}"
+    );
+    assert!(table.contains("2 messages to review"), "{table}");
+
+    let out = review(&[
+        "assign",
+        &parcel.to_string(),
+        "order_status",
+        "--folds",
+        "2",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("orders.yml:"), "{text}");
+    assert!(
+        text.contains("accuracy") && text.contains("order_status recall"),
+        "{text}"
+    );
+    let orders = std::fs::read_to_string(intents.path().join("orders.yml")).unwrap();
+    assert!(
+        orders.contains("      - '@shop my parcel: still not here #NW-7'\n"),
+        "{orders}"
+    );
+    assert!(orders.starts_with("# Orders: tracking"));
+
+    let typo = review(&["assign", &blorp.to_string(), "gretting"]);
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&typo.stderr).contains("did you mean 'greeting'?"));
+    let out = review(&["dismiss", &blorp.to_string()]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("message {blorp} dismissed")));
+    let again = review(&["dismiss", &blorp.to_string()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already reviewed: dismissed by cli"));
+    let missing = review(&["assign", "99999", "order_status"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no message 99999"));
+
+    let handled: serde_json::Value =
+        serde_json::from_slice(&review(&["--handled", "--json"]).stdout).unwrap();
+    assert_eq!(handled["items"].as_array().unwrap().len(), 2, "{handled}");
+    let empty: serde_json::Value = serde_json::from_slice(&review(&["--json"]).stdout).unwrap();
+    assert_eq!(empty["count"], 0);
+}

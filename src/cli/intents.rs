@@ -1,17 +1,16 @@
-//! `hearken intents validate` and `hearken intents test`.
+//! `hearken intents validate` and `hearken intents test` (the cross-validation itself is
+//! `review::measure`, shared with the review loop's before/after figures).
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::Context;
 
-use super::common::{encode, progress, start_encoder};
+use super::common::{progress, start_encoder};
 use super::report_html;
 use super::ModelArgs;
-use crate::intents::{self, validate, Severity, OUT_OF_SCOPE};
-use crate::nlu::classifier::TrainOptions;
-use crate::nlu::evaluate::{cross_validate, Dataset, Scoring};
-use crate::nlu::metrics::{report, Report};
+use crate::intents::{self, validate, Severity};
+use crate::nlu::metrics::Report;
+use crate::review::measure::cross_validate_bot;
 
 /// Exit code: 1 on errors (or warnings with --strict), else 0.
 pub fn validate(
@@ -66,28 +65,18 @@ pub fn test(
     anyhow::ensure!(folds >= 2, "--folds must be at least 2");
     let bot = intents::load_valid(dir)?;
     let encoder = start_encoder(model)?;
-    let (texts, labels) = bot.training_pairs();
-    let vectors = encode(&encoder, &texts, "encoding")?;
-    let scoring = Scoring {
-        oos_label: bot.intent(OUT_OF_SCOPE).map(|_| OUT_OF_SCOPE.to_string()),
-        thresholds: bot.settings.thresholds,
-        per_intent: bot
-            .intents
-            .iter()
-            .filter_map(|i| i.threshold.map(|t| (i.name.clone(), t)))
-            .collect::<HashMap<_, _>>(),
-    };
+    let examples: usize = bot.intents.iter().map(|i| i.examples.len()).sum();
+    let encoding = progress(examples, "encoding");
     let bar = progress(folds, "folds");
-    let data = Dataset {
-        texts: &texts,
-        labels: &labels,
-        vectors: &vectors,
-    };
-    let scored = cross_validate(&data, folds, &scoring, &TrainOptions::default(), |f| {
-        bar.set_position(f as u64)
-    });
+    let r = cross_validate_bot(
+        &bot,
+        &encoder,
+        folds,
+        |n| encoding.set_position(n as u64),
+        |f| bar.set_position(f as u64),
+    )?;
+    encoding.finish_and_clear();
     bar.finish_and_clear();
-    let r = report(&scored, scoring.oos_label.as_deref(), 10);
     if let Some(path) = html {
         let title = format!(
             "Intent test of {} ({folds}-fold cross-validation)",

@@ -7,6 +7,7 @@ pub mod common;
 pub mod intents;
 pub mod nlu;
 pub mod report_html;
+pub mod review;
 pub mod serve;
 pub mod shell;
 
@@ -255,6 +256,52 @@ pub enum IntentsCommand {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// What the live bot was unsure of, escalated, or agents marked "misread": list it, assign
+    /// a message to an intent (it becomes an example) or dismiss it (needs the database).
+    Review(ReviewArgs),
+}
+
+#[derive(Args)]
+pub struct ReviewArgs {
+    #[command(subcommand)]
+    pub action: Option<ReviewAction>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many messages.
+    #[arg(long, default_value_t = 50)]
+    pub limit: i64,
+    /// Only messages listed for this reason: low_confidence, ambiguous, out_of_scope_intent,
+    /// escalated, marked.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Go through the messages one by one (needs a terminal).
+    #[arg(long)]
+    pub interactive: bool,
+    /// List what was already handled (who, what, when) instead.
+    #[arg(long, conflicts_with = "interactive")]
+    pub handled: bool,
+    /// Who the history names as the reviewer.
+    #[arg(long, default_value = "cli", global = true)]
+    pub actor: String,
+    #[command(flatten)]
+    pub service: ServiceArgs,
+}
+
+#[derive(Subcommand, Clone)]
+pub enum ReviewAction {
+    /// Add message ID's text as an example of INTENT (or out_of_scope) in its intent file,
+    /// and print the cross-validation figures before and after.
+    Assign {
+        id: i64,
+        intent: String,
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Take message ID off the list without changing the intents.
+    Dismiss { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +378,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             html,
             model,
         }) => intents::test(&dir, folds, json, html.as_deref(), &model),
+        Command::Intents(IntentsCommand::Review(args)) => review::run(&args),
         Command::Nlu(NluCommand::Evaluate(args)) => nlu::evaluate(&args),
         Command::Nlu(NluCommand::Normalize) => nlu::normalize_stdin(),
         Command::Nlu(NluCommand::TrainSentiment { train, out, model }) => {

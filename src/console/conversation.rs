@@ -33,6 +33,7 @@ pub const ROUTES: &[(&str, &str, Role)] = &[
     ("POST", "/console/conversations/{id}/transfer", Role::Agent),
     ("POST", "/console/conversations/{id}/handback", Role::Agent),
     ("POST", "/console/conversations/{id}/resolve", Role::Agent),
+    ("POST", "/console/conversations/{id}/misread", Role::Agent),
 ];
 
 pub fn router() -> Router<AppState> {
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/conversations/{id}/transfer", post(transfer))
         .route("/console/conversations/{id}/handback", post(hand_back))
         .route("/console/conversations/{id}/resolve", post(resolve))
+        .route("/console/conversations/{id}/misread", post(misread))
 }
 
 /// How many of a contact's conversations the transcript reaches back.
@@ -102,12 +104,20 @@ struct ConversationPage {
     groups: Vec<String>,
     skills: Vec<String>,
     dispositions: Vec<String>,
+    /// The bot's intents, for "Bot misread this".
+    intent_names: Vec<String>,
+    /// Customer messages agents marked as misread: who, and what they said was meant.
+    misreads: BTreeMap<i64, String>,
 }
 
 impl ConversationPage {
     /// Whether any action form is shown (else the page says why not).
     fn any_action(&self) -> bool {
         self.can_reply || self.can_route
+    }
+
+    fn misread_of(&self, message_id: &i64) -> Option<&String> {
+        self.misreads.get(message_id)
     }
 }
 
@@ -163,6 +173,17 @@ async fn page(
     let decisions = store::transcript::decisions_of(st, &ids).await?;
     let transitions = store::transcript::transitions_of(st, &ids).await?;
     let outbox = store::transcript::unsent_of(st, &ids).await?;
+    let inbound: Vec<i64> = messages
+        .iter()
+        .filter(|m| m.direction == "in")
+        .map(|m| m.id)
+        .collect();
+    let misreads = crate::review::marks_by_message(&crate::review::Ctx::of(engine), &inbound)
+        .await
+        .map_err(ApiError::from)?
+        .into_iter()
+        .map(|(id, marks)| (id, misread_line(&marks)))
+        .collect();
     let transcript = view::transcript(&view::Parts {
         current: &conv,
         conversations: &conversations,
@@ -317,9 +338,26 @@ async fn page(
         groups: groups.into_iter().collect(),
         skills: skills.into_iter().collect(),
         dispositions: engine.settings.routing.dispositions.clone(),
+        intent_names: brain
+            .as_ref()
+            .map(|b| b.bot.intents.iter().map(|i| i.name.clone()).collect())
+            .unwrap_or_default(),
+        misreads,
         page,
     };
     Ok(render(&t, &t.page))
+}
+
+/// "Marked as misread by agent:dana (meant refund_request)" for the transcript.
+fn misread_line(marks: &[crate::store::review::MarkRow]) -> String {
+    marks
+        .iter()
+        .map(|m| match &m.intent {
+            Some(i) => format!("{} (meant {i})", m.actor),
+            None => m.actor.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Offers and assignments each agent holds now.
@@ -487,6 +525,40 @@ async fn resolve(
                 &format!("Conversation {id} resolved as {}.", f.disposition.trim()),
             )
         }
+        Err(e) => redirect_error(&here(id), &e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct MisreadForm {
+    #[serde(default)]
+    message_id: String,
+    #[serde(default)]
+    intent: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn misread(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<i64>,
+    Form(f): Form<MisreadForm>,
+) -> Response {
+    let Ok(message_id) = f.message_id.trim().parse::<i64>() else {
+        return redirect(&here(id), "error", "Choose the message the bot misread.");
+    };
+    let mark = crate::review::Mark {
+        intent: Some(f.intent).filter(|i| !i.trim().is_empty()),
+        note: Some(f.note).filter(|n| !n.trim().is_empty()),
+    };
+    let ctx = crate::review::Ctx::of(&state.engine);
+    match crate::review::mark(&ctx, message_id, &p.who().actor.name(), &mark).await {
+        Ok(_) => redirect(
+            &format!("{}#m{message_id}", here(id)),
+            "ok",
+            "Thanks: the bot designer will review this message.",
+        ),
         Err(e) => redirect_error(&here(id), &e.into()),
     }
 }

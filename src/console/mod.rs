@@ -11,6 +11,7 @@ mod layout;
 mod live;
 mod queue;
 mod reports;
+mod review;
 mod session;
 mod supervisor;
 
@@ -31,6 +32,7 @@ pub fn routes() -> Vec<(&'static str, &'static str, Role)> {
         conversation::ROUTES,
         supervisor::ROUTES,
         reports::ROUTES,
+        review::ROUTES,
         agents::ROUTES,
         live::ROUTES,
         session::ROUTES,
@@ -47,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(conversation::router())
         .merge(supervisor::router())
         .merge(reports::router())
+        .merge(review::router())
         .merge(agents::router())
         .merge(live::router())
         .merge(session::protected_router())

@@ -39,6 +39,10 @@ pub const API: &[(&str, &str, Role)] = &[
     ("GET", "/v1/contacts/{id}", Role::Agent),
     ("POST", "/v1/contacts/{id}/links", Role::Supervisor),
     ("POST", "/v1/links/{id}/undo", Role::Supervisor),
+    ("POST", "/v1/messages/{id}/misread", Role::Agent),
+    ("GET", "/v1/review", Role::Admin),
+    ("POST", "/v1/review/{id}/assign", Role::Admin),
+    ("POST", "/v1/review/{id}/dismiss", Role::Admin),
 ];
 
 pub fn api_role(method: &Method, path: &str) -> Option<Role> {

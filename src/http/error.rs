@@ -38,6 +38,13 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
+    /// An operation's own error with the code it declares (`review`, ...).
+    #[error("{message}")]
+    Operation {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -58,6 +65,7 @@ impl ApiError {
             Self::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "store_unavailable"),
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            Self::Operation { status, code, .. } => (*status, code),
         }
     }
 }
@@ -139,6 +147,35 @@ pub fn body(
 /// Parse JSON with the reason (line, column, field) in the 400.
 pub fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))
+}
+
+impl From<crate::review::ReviewError> for ApiError {
+    fn from(e: crate::review::ReviewError) -> Self {
+        use crate::review::ReviewError as R;
+        let status = match e {
+            R::Store(s) => return s.into(),
+            R::NotReady => return Self::NotReady(e.to_string()),
+            R::Files(m) => return Self::Internal(m),
+            R::Nlu(crate::nlu::NluError::Overloaded) => StatusCode::TOO_MANY_REQUESTS,
+            R::Nlu(n) => return Self::Internal(n.to_string()),
+            R::MessageNotFound(_) => StatusCode::NOT_FOUND,
+            R::NotCustomerMessage(_)
+            | R::UnknownIntent { .. }
+            | R::NoteTooLong { .. }
+            | R::EmptyText(_)
+            | R::BadInput(_) => StatusCode::BAD_REQUEST,
+            R::AlreadyReviewed { .. }
+            | R::DuplicateExample { .. }
+            | R::ExampleElsewhere { .. }
+            | R::IntentsInvalid(_)
+            | R::WriteRefused(_) => StatusCode::CONFLICT,
+        };
+        Self::Operation {
+            status,
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
 }
 
 impl From<crate::desk::DeskError> for ApiError {

@@ -15,6 +15,7 @@ pub mod inbox;
 pub mod openapi;
 pub mod outbox;
 pub mod reports;
+pub mod review;
 pub mod routing;
 pub mod webchat;
 
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routing::router())
         .merge(agents::router())
         .merge(reports::router())
+        .merge(review::router())
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::guard,

@@ -219,7 +219,8 @@ pub fn check_similarity(bot: &Bot, vectors: &[Vec<Vec<f32>>], diags: &mut Vec<Di
     }
 }
 
-fn normalize(text: &str) -> String {
+/// An example as the duplicate checks compare it: case and extra spaces ignored.
+pub fn normalize(text: &str) -> String {
     text.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -112,6 +112,10 @@ impl Nlu {
         &self.intents
     }
 
+    pub fn judgement(&self) -> &Judgement {
+        &self.judgement
+    }
+
     pub fn analyze(&self, text: &str) -> Result<Analysis, NluError> {
         self.analyze_batch(&[text.to_string()])
             .map(|mut v| v.remove(0))

@@ -319,8 +319,9 @@ fn checked_bot(settings: &Settings) -> Result<Bot, Failure> {
 fn train(bot: Bot, serving: Option<&Brain>, settings: &Settings) -> Result<Brain, Failure> {
     let nlu = &settings.nlu;
     let brain = match serving {
-        // The running encoder: its cache already holds the vectors of unchanged examples.
-        Some(b) => Brain::train(bot, b.nlu.encoder().clone(), &nlu.sentiment_head),
+        // The running encoder: its cache already holds the vectors of unchanged examples; the
+        // shipped heads do not change with the intent files.
+        Some(b) => Brain::train(bot, b.nlu.encoder().clone(), b.nlu.judgement().clone()),
         // Nothing answers yet (the first load, or it failed): start the model as well.
         None => Brain::load(nlu),
     };

@@ -9,6 +9,7 @@ pub mod events;
 pub mod inbox;
 pub mod outbox;
 pub mod reports;
+pub mod review;
 pub mod routing;
 pub mod sessions;
 pub mod switches;

@@ -296,3 +296,46 @@ async fn the_last_admin_cannot_be_demoted() {
         .await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_changes_with_a_session_but_without_the_csrf_token_are_refused() {
+    let dir = crate::review::intents_copy();
+    let app = crate::review::app_with(Db::Sqlite, &dir).await;
+    let id = crate::review::customer_writes(&app, "asdf qwer zxcv").await;
+    person(&app, "rita", "admin", json!({})).await;
+    let b = sign_in(&app, "rita").await;
+    for (path, body) in [
+        (format!("/v1/messages/{id}/misread"), json!({"note": "x"})),
+        (format!("/v1/review/{id}/dismiss"), json!({})),
+        (
+            format!("/v1/review/{id}/assign"),
+            json!({"intent": "greeting"}),
+        ),
+    ] {
+        let r = client()
+            .post(format!("{}{path}", app.addr))
+            .header("cookie", &b.cookie)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+        assert!(r.text().await.unwrap().contains("csrf_failed"), "{path}");
+    }
+    for path in [
+        format!("/console/review/{id}/dismiss"),
+        format!("/console/review/{id}/assign"),
+    ] {
+        let r = client()
+            .post(format!("{}{path}", app.addr))
+            .header("cookie", &b.cookie)
+            .form(&[("intent", "greeting")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    let item = crate::review::open_items(&app, "").await;
+    assert_eq!(item[0]["message_id"], id, "still open, unmarked");
+    assert!(item[0]["marks"].as_array().unwrap().is_empty());
+}
