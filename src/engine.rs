@@ -258,8 +258,11 @@ impl Brain {
                 ..ServiceOptions::default()
             },
         )?;
-        let judgement =
-            crate::nlu::Judgement::load(&s.sentiment_head, &s.complaint_head, service.dim())?;
+        let judgement = crate::nlu::Judgement::load(
+            &s.sentiment_head,
+            &s.complaint_head,
+            service.judgement_dim(),
+        )?;
         Self::train(bot, service, judgement)
     }
 

@@ -167,7 +167,7 @@ impl Metrics {
         header(
             out,
             "hearken_nlu_latency_seconds",
-            "Time to analyse one batch of messages (intent and sentiment).",
+            "Time to analyse one batch of messages (intent, sentiment and complaint).",
             "histogram",
         );
         let mut cumulative = 0;

@@ -23,6 +23,16 @@ impl Encoder for Counted {
         self.1.fetch_add(texts.len(), Ordering::SeqCst);
         self.0.encode(texts)
     }
+    fn encode_features(
+        &mut self,
+        texts: &[&str],
+    ) -> Result<Vec<hearken::nlu::encoder::Features>, NluError> {
+        self.1.fetch_add(texts.len(), Ordering::SeqCst);
+        self.0.encode_features(texts)
+    }
+    fn judgement_dim(&self) -> usize {
+        self.0.judgement_dim()
+    }
     fn dim(&self) -> usize {
         self.0.dim()
     }
@@ -45,7 +55,7 @@ fn engine() -> (Nlu, EncoderService, Arc<AtomicUsize>) {
     let judgement = Judgement::load(
         &root().join("models/sentiment-head.json"),
         &root().join("models/complaint-head.json"),
-        service.dim(),
+        service.judgement_dim(),
     )
     .unwrap();
     let bot = intents::load_valid(&root().join("intents")).unwrap();

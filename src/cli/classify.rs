@@ -14,7 +14,7 @@ const STDIN_BATCH: usize = 256;
 pub fn run(args: &ClassifyArgs) -> anyhow::Result<i32> {
     let bot = intents::load_valid(&args.intents)?;
     let encoder = start_encoder(&args.model)?;
-    let judgement = judgement(&args.model, encoder.dim())?;
+    let judgement = judgement(&args.model, encoder.judgement_dim())?;
     let nlu = Nlu::train(encoder, &bot, judgement, &TrainOptions::default(), |_| {})?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -8,8 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::ModelArgs;
 use crate::nlu::onnx::{OnnxEncoder, OnnxOptions};
-use crate::nlu::Judgement;
 use crate::nlu::service::{EncoderService, ServiceOptions};
+use crate::nlu::Judgement;
 
 pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
     let mut opts = OnnxOptions::default_for(&args.model_dir);
@@ -26,7 +26,11 @@ pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
 
 /// The shipped sentiment and complaint heads (each None, with a warning, when absent).
 pub fn judgement(args: &ModelArgs, dim: usize) -> anyhow::Result<Judgement> {
-    Ok(Judgement::load(&args.sentiment_head, &args.complaint_head, dim)?)
+    Ok(Judgement::load(
+        &args.sentiment_head,
+        &args.complaint_head,
+        dim,
+    )?)
 }
 
 #[derive(serde::Deserialize)]
@@ -80,4 +84,25 @@ pub fn encode(
     let v = encoder.encode_all(texts, |n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
     Ok(v)
+}
+
+/// Judgement features (what the sentiment and complaint heads read), with a progress bar.
+pub fn encode_judgement(
+    encoder: &EncoderService,
+    texts: &[String],
+    what: &str,
+) -> anyhow::Result<Vec<Vec<f32>>> {
+    let bar = progress(texts.len(), what);
+    let mut out = Vec::with_capacity(texts.len());
+    for chunk in texts.chunks(256) {
+        out.extend(
+            encoder
+                .encode_features(chunk)?
+                .into_iter()
+                .map(|f| f.judgement),
+        );
+        bar.set_position(out.len() as u64);
+    }
+    bar.finish_and_clear();
+    Ok(out)
 }

@@ -31,7 +31,7 @@ pub enum Command {
     /// Check, test and measure the intent files.
     #[command(subcommand)]
     Intents(IntentsCommand),
-    /// Evaluate on public benchmarks; train the sentiment head.
+    /// Evaluate on public benchmarks; train the sentiment and complaint heads; show normalisation.
     #[command(subcommand)]
     Nlu(NluCommand),
     /// Analyse messages against the intents: one JSON line per message (stdin when no TEXT).
@@ -317,6 +317,15 @@ pub enum NluCommand {
         #[command(flatten)]
         model: ModelArgs,
     },
+    /// Train the shipped complaint head from labelled JSONL (complaint/not_complaint).
+    TrainComplaint {
+        #[arg(long)]
+        train: PathBuf,
+        #[arg(long, default_value = "models/complaint-head.json")]
+        out: PathBuf,
+        #[command(flatten)]
+        model: ModelArgs,
+    },
     /// Print what the encoder reads for each line of stdin (emoji names, @user, http): plain
     /// lines, or JSON objects whose "text" is rewritten (other fields kept).
     Normalize,
@@ -350,6 +359,17 @@ pub struct EvaluateArgs {
 pub enum Task {
     Intent,
     Sentiment,
+    Complaint,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Intent => "intent",
+            Self::Sentiment => "sentiment",
+            Self::Complaint => "complaint",
+        }
+    }
 }
 
 #[derive(Args)]
@@ -381,8 +401,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Intents(IntentsCommand::Review(args)) => review::run(&args),
         Command::Nlu(NluCommand::Evaluate(args)) => nlu::evaluate(&args),
         Command::Nlu(NluCommand::Normalize) => nlu::normalize_stdin(),
+        Command::Nlu(NluCommand::TrainComplaint { train, out, model }) => {
+            nlu::train_head(Task::Complaint, &train, &out, &model)
+        }
         Command::Nlu(NluCommand::TrainSentiment { train, out, model }) => {
-            nlu::train_sentiment(&train, &out, &model)
+            nlu::train_head(Task::Sentiment, &train, &out, &model)
         }
         Command::Classify(args) => classify::run(&args),
         Command::Serve(args) => serve::serve(&args),

@@ -124,16 +124,17 @@ impl Nlu {
     /// Analyses many messages with one pass through the encoder queue.
     pub fn analyze_batch(&self, texts: &[String]) -> Result<Vec<Analysis>, NluError> {
         let started = Instant::now();
-        let vectors = self.encoder.encode(texts)?;
+        let features = self.encoder.encode_features(texts)?;
         let encode_ms = ms(started) / texts.len().max(1) as f64;
         Ok(texts
             .iter()
-            .zip(&vectors)
-            .map(|(text, v)| {
+            .zip(&features)
+            .map(|(text, f)| {
                 let t = Instant::now();
-                let intent = self.intents.predict(v);
-                let sentiment = self.judgement.sentiment.as_ref().map(|s| s.predict(v));
-                let complaint = self.judgement.complaint.as_ref().map(|c| c.predict(v));
+                let intent = self.intents.predict(&f.sentence);
+                let j = &f.judgement;
+                let sentiment = self.judgement.sentiment.as_ref().map(|s| s.predict(j));
+                let complaint = self.judgement.complaint.as_ref().map(|c| c.predict(j));
                 Analysis {
                     text: text.clone(),
                     out_of_scope: intent.out_of_scope,

@@ -3,6 +3,28 @@
 
 use super::NluError;
 
+/// What one pass of the encoder gives for a text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Features {
+    /// The sentence vector (mean-pooled last layer, L2-normalised): what intents are read from.
+    pub sentence: Vec<f32>,
+    /// What the judgement heads (sentiment, complaint) read: a lower layer's pooled vector
+    /// followed by the sentence vector, each L2-normalised, when the model exposes that layer
+    /// (`judgement_hidden`, added by `make model`); else the sentence vector alone. How a
+    /// message is said lives lower in the network than what it asks for.
+    pub judgement: Vec<f32>,
+}
+
+impl Features {
+    /// Features of a model that exposes no lower layer.
+    pub fn sentence_only(sentence: Vec<f32>) -> Self {
+        Self {
+            judgement: sentence.clone(),
+            sentence,
+        }
+    }
+}
+
 /// A synchronous sentence encoder. Calls block; run them on a model thread, never on the
 /// async runtime (see `EncoderService`).
 pub trait Encoder: Send {
@@ -10,8 +32,23 @@ pub trait Encoder: Send {
     /// Mean pooling over the attention mask, as sentence-transformers does.
     fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError>;
 
+    /// The sentence vector and the judgement features of each text, from one pass. Backends
+    /// that expose no lower layer give the sentence vector as the judgement features.
+    fn encode_features(&mut self, texts: &[&str]) -> Result<Vec<Features>, NluError> {
+        Ok(self
+            .encode(texts)?
+            .into_iter()
+            .map(Features::sentence_only)
+            .collect())
+    }
+
     /// The vector dimension (384 for all-MiniLM-L6-v2).
     fn dim(&self) -> usize;
+
+    /// The width of `Features::judgement` (twice `dim` when a lower layer is exposed).
+    fn judgement_dim(&self) -> usize {
+        self.dim()
+    }
 
     /// A short name for logs and reports, e.g. `onnx:all-MiniLM-L6-v2`.
     fn name(&self) -> &str;

@@ -145,7 +145,9 @@ impl HeadFile {
             || head.bias.len() != head.classes.len()
         {
             return Err(bad(format!(
-                "trained for {}-wide vectors, the encoder gives {dim}",
+                "trained for {}-wide vectors, the encoder gives {dim} (a head belongs to the model it was \
+                 trained on: run `make model` for the model it expects, or retrain it with \
+                 `hearken nlu train-sentiment` / `train-complaint`)",
                 head.dim
             )));
         }

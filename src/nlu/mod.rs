@@ -1,4 +1,4 @@
-//! NLU: sentence encoders, the intent and sentiment heads, and their evaluation.
+//! NLU: sentence encoders, text normalisation, the intent, sentiment and complaint heads, and their evaluation.
 //! No HTTP, no SQL: callers hand texts in and get `Analysis` values out.
 
 pub mod analyze;

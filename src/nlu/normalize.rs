@@ -180,10 +180,7 @@ fn lookup(grapheme: &str) -> Option<&'static str> {
     }
     let e = emojis::get(grapheme).or_else(|| {
         // A sequence the table lacks (an unusual skin tone or modifier mix): its first emoji.
-        let base: String = grapheme
-            .chars()
-            .take_while(|c| !is_modifier(*c))
-            .collect();
+        let base: String = grapheme.chars().take_while(|c| !is_modifier(*c)).collect();
         emojis::get(&base)
     })?;
     let e = e.with_skin_tone(emojis::SkinTone::Default).unwrap_or(e);
@@ -268,7 +265,10 @@ mod tests {
 
     #[test]
     fn other_scripts_digits_and_symbols_stay_text() {
-        assert_eq!(normalize("注文はどこ？ 123 # * ©"), "注文はどこ？ 123 # * ©");
+        assert_eq!(
+            normalize("注文はどこ？ 123 # * ©"),
+            "注文はどこ？ 123 # * ©"
+        );
         assert_eq!(normalize("Ça marche très bien"), "Ça marche très bien");
     }
 

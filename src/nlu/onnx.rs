@@ -9,7 +9,7 @@ use ort::session::{builder::GraphOptimizationLevel, Session};
 use ort::value::Tensor;
 use tokenizers::Tokenizer;
 
-use super::encoder::{mean_pool_normalize, normalize, Encoder};
+use super::encoder::{mean_pool_normalize, normalize, Encoder, Features};
 use super::model_dir::{load_tokenizer, require_file, verify};
 use super::NluError;
 
@@ -80,10 +80,16 @@ pub struct OnnxEncoder {
     session: Session,
     tokenizer: Tokenizer,
     dim: usize,
+    judgement_dim: usize,
     max_batch: usize,
     needs_token_type_ids: bool,
+    /// The graph has the `judgement_hidden` output (a lower layer's token vectors).
+    has_judgement_layer: bool,
     name: String,
 }
+
+/// The graph output `make model` adds for the judgement heads (see `Features`).
+pub const JUDGEMENT_OUTPUT: &str = "judgement_hidden";
 
 impl OnnxEncoder {
     pub fn load(opts: &OnnxOptions) -> Result<Self, NluError> {
@@ -107,6 +113,10 @@ impl OnnxEncoder {
             .inputs()
             .iter()
             .any(|i| i.name() == "token_type_ids");
+        let has_judgement_layer = session
+            .outputs()
+            .iter()
+            .any(|o| o.name() == JUDGEMENT_OUTPUT);
         let name = format!(
             "onnx:{}",
             opts.model_dir
@@ -117,12 +127,17 @@ impl OnnxEncoder {
             session,
             tokenizer,
             dim: 0,
+            judgement_dim: 0,
             max_batch: opts.max_batch.max(1),
             needs_token_type_ids,
+            has_judgement_layer,
             name,
         };
         // The output width is only known after one run; it also warms the session up.
-        encoder.dim = encoder.encode(&["warm up"])?.first().map_or(0, |v| v.len());
+        if let Some(f) = encoder.encode_features(&["warm up"])?.first() {
+            encoder.dim = f.sentence.len();
+            encoder.judgement_dim = f.judgement.len();
+        }
         Ok(encoder)
     }
 
@@ -132,7 +147,7 @@ impl OnnxEncoder {
         mask: Vec<i64>,
         rows: usize,
         width: usize,
-    ) -> Result<Vec<Vec<f32>>, NluError> {
+    ) -> Result<Vec<Features>, NluError> {
         let err = |e: ort::Error| NluError::Inference(e.to_string());
         let shape = [rows as i64, width as i64];
         let mut inputs = vec![
@@ -156,32 +171,65 @@ impl OnnxEncoder {
         }
         let outputs = self.session.run(inputs).map_err(err)?;
         let (out_shape, data) = outputs[0].try_extract_tensor::<f32>().map_err(err)?;
-        match out_shape.len() {
+        let sentences: Vec<Vec<f32>> = match out_shape.len() {
             // Token vectors [rows, width, dim]: pool them.
-            3 => {
-                let dim = out_shape[2] as usize;
-                Ok(data
-                    .chunks_exact(width * dim)
-                    .zip(mask.chunks_exact(width))
-                    .map(|(hidden, m)| mean_pool_normalize(hidden, m, dim))
-                    .collect())
-            }
+            3 => pool_rows(data, &mask, width, out_shape[2] as usize),
             // Some exports pool inside the graph: [rows, dim].
-            2 => Ok(data
+            2 => data
                 .chunks_exact(out_shape[1] as usize)
                 .map(|v| {
                     let mut v = v.to_vec();
                     normalize(&mut v);
                     v
                 })
-                .collect()),
-            n => Err(NluError::Inference(format!("unexpected output rank {n}"))),
+                .collect(),
+            n => return Err(NluError::Inference(format!("unexpected output rank {n}"))),
+        };
+        if !self.has_judgement_layer {
+            return Ok(sentences.into_iter().map(Features::sentence_only).collect());
         }
+        let (shape, data) = outputs[JUDGEMENT_OUTPUT]
+            .try_extract_tensor::<f32>()
+            .map_err(err)?;
+        if shape.len() != 3 {
+            return Err(NluError::Inference(format!(
+                "{JUDGEMENT_OUTPUT} has rank {}, expected [batch, tokens, dim]",
+                shape.len()
+            )));
+        }
+        let lower = pool_rows(data, &mask, width, shape[2] as usize);
+        Ok(sentences
+            .into_iter()
+            .zip(lower)
+            .map(|(sentence, mut judgement)| {
+                judgement.extend_from_slice(&sentence);
+                Features {
+                    sentence,
+                    judgement,
+                }
+            })
+            .collect())
     }
+}
+
+/// Mean-pools `[rows, width, dim]` token vectors row by row over `mask`.
+fn pool_rows(data: &[f32], mask: &[i64], width: usize, dim: usize) -> Vec<Vec<f32>> {
+    data.chunks_exact(width * dim)
+        .zip(mask.chunks_exact(width))
+        .map(|(hidden, m)| mean_pool_normalize(hidden, m, dim))
+        .collect()
 }
 
 impl Encoder for OnnxEncoder {
     fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
+        Ok(self
+            .encode_features(texts)?
+            .into_iter()
+            .map(|f| f.sentence)
+            .collect())
+    }
+
+    fn encode_features(&mut self, texts: &[&str]) -> Result<Vec<Features>, NluError> {
         // Serial tokenisation: a rayon pool here competes with ONNX Runtime's threads for the
         // same cores, and short messages tokenise in microseconds.
         let encodings = texts
@@ -192,7 +240,7 @@ impl Encoder for OnnxEncoder {
         // Sort by length so each batch pads to similar lengths.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| encodings[i].get_ids().len());
-        let mut out = vec![Vec::new(); texts.len()];
+        let mut out = vec![Features::sentence_only(Vec::new()); texts.len()];
         for chunk in order.chunks(self.max_batch) {
             let width = chunk
                 .iter()
@@ -218,6 +266,10 @@ impl Encoder for OnnxEncoder {
 
     fn dim(&self) -> usize {
         self.dim
+    }
+
+    fn judgement_dim(&self) -> usize {
+        self.judgement_dim
     }
 
     fn name(&self) -> &str {

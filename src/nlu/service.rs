@@ -2,12 +2,14 @@
 //! front. Inference never runs on the caller's thread (nor on the async runtime): callers
 //! enqueue a job and wait for its reply. A full queue is `Overloaded`, never growth.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 
+use super::encoder::Features;
 use super::normalize::normalize;
 use super::{Encoder, NluError};
 
@@ -35,7 +37,7 @@ impl Default for ServiceOptions {
     }
 }
 
-type Reply = Sender<Result<Vec<Vec<f32>>, NluError>>;
+type Reply = Sender<Result<Vec<Features>, NluError>>;
 
 struct Job {
     texts: Vec<String>,
@@ -49,6 +51,7 @@ pub struct EncoderService {
     jobs: Sender<Job>,
     cache: Arc<Mutex<Cache>>,
     dim: usize,
+    judgement_dim: usize,
     name: Arc<str>,
     normalize: bool,
 }
@@ -59,7 +62,11 @@ impl EncoderService {
         let first = encoders
             .first()
             .ok_or_else(|| NluError::Inference("no encoder to start".into()))?;
-        let (dim, name) = (first.dim(), Arc::<str>::from(first.name()));
+        let (dim, judgement_dim, name) = (
+            first.dim(),
+            first.judgement_dim(),
+            Arc::<str>::from(first.name()),
+        );
         let (jobs, rx) = bounded::<Job>(opts.queue_capacity.max(1));
         // The threads are detached: each ends when the last handle (and so the sender) drops.
         for (i, enc) in encoders.into_iter().enumerate() {
@@ -73,6 +80,7 @@ impl EncoderService {
             jobs,
             cache: Arc::new(Mutex::new(Cache::new(opts.cache_capacity))),
             dim,
+            judgement_dim,
             name,
             normalize: opts.normalize,
         })
@@ -80,6 +88,11 @@ impl EncoderService {
 
     pub fn dim(&self) -> usize {
         self.dim
+    }
+
+    /// The width of the judgement features the sentiment and complaint heads read.
+    pub fn judgement_dim(&self) -> usize {
+        self.judgement_dim
     }
 
     pub fn name(&self) -> &str {
@@ -110,14 +123,50 @@ impl EncoderService {
         Ok(out)
     }
 
-    fn encode_inner(&self, texts: &[String], wait: bool) -> Result<Vec<Vec<f32>>, NluError> {
-        let normalized: Vec<String>;
-        let texts = if self.normalize {
-            normalized = texts.iter().map(|t| normalize(t).into_owned()).collect();
-            &normalized[..]
+    /// Sentence vectors and judgement features, from the model every time (messages being
+    /// analysed are rarely seen twice; the sentence vectors are cached for training).
+    pub fn encode_features(&self, texts: &[String]) -> Result<Vec<Features>, NluError> {
+        let texts = self.normalized(texts);
+        if texts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let features = self.run(texts.to_vec(), true)?;
+        let mut cache = self.cache.lock().map_err(|_| NluError::EncoderStopped)?;
+        for (t, f) in texts.iter().zip(&features) {
+            cache.put(text_key(t), f.sentence.clone());
+        }
+        Ok(features)
+    }
+
+    fn normalized<'a>(&self, texts: &'a [String]) -> Cow<'a, [String]> {
+        if self.normalize {
+            Cow::Owned(texts.iter().map(|t| normalize(t).into_owned()).collect())
         } else {
-            texts
+            Cow::Borrowed(texts)
+        }
+    }
+
+    /// One job through the queue: waits for room, or fails with `Overloaded` when `wait` is off.
+    fn run(&self, texts: Vec<String>, wait: bool) -> Result<Vec<Features>, NluError> {
+        let (reply, result) = bounded(1);
+        let job = Job {
+            texts,
+            reply,
+            span: tracing::Span::current(),
         };
+        if wait {
+            self.jobs.send(job).map_err(|_| NluError::EncoderStopped)?;
+        } else {
+            self.jobs.try_send(job).map_err(|e| match e {
+                TrySendError::Full(_) => NluError::Overloaded,
+                TrySendError::Disconnected(_) => NluError::EncoderStopped,
+            })?;
+        }
+        result.recv().map_err(|_| NluError::EncoderStopped)?
+    }
+
+    fn encode_inner(&self, texts: &[String], wait: bool) -> Result<Vec<Vec<f32>>, NluError> {
+        let texts = self.normalized(texts);
         let keys: Vec<u64> = texts.iter().map(|t| text_key(t)).collect();
         let mut out: Vec<Option<Vec<f32>>> = {
             let cache = self.cache.lock().map_err(|_| NluError::EncoderStopped)?;
@@ -125,25 +174,11 @@ impl EncoderService {
         };
         let missing: Vec<usize> = (0..texts.len()).filter(|&i| out[i].is_none()).collect();
         if !missing.is_empty() {
-            let (reply, result) = bounded(1);
-            let job = Job {
-                texts: missing.iter().map(|&i| texts[i].clone()).collect(),
-                reply,
-                span: tracing::Span::current(),
-            };
-            if wait {
-                self.jobs.send(job).map_err(|_| NluError::EncoderStopped)?;
-            } else {
-                self.jobs.try_send(job).map_err(|e| match e {
-                    TrySendError::Full(_) => NluError::Overloaded,
-                    TrySendError::Disconnected(_) => NluError::EncoderStopped,
-                })?;
-            }
-            let vectors = result.recv().map_err(|_| NluError::EncoderStopped)??;
+            let features = self.run(missing.iter().map(|&i| texts[i].clone()).collect(), wait)?;
             let mut cache = self.cache.lock().map_err(|_| NluError::EncoderStopped)?;
-            for (&i, v) in missing.iter().zip(vectors) {
-                cache.put(keys[i], v.clone());
-                out[i] = Some(v);
+            for (&i, f) in missing.iter().zip(features) {
+                cache.put(keys[i], f.sentence.clone());
+                out[i] = Some(f.sentence);
             }
         }
         Ok(out.into_iter().map(Option::unwrap_or_default).collect())
@@ -171,7 +206,7 @@ fn model_loop(mut encoder: Box<dyn Encoder>, rx: Receiver<Job>) {
             .flat_map(|j| j.texts.iter().map(String::as_str))
             .collect();
         let started = std::time::Instant::now();
-        match encoder.encode(&texts) {
+        match encoder.encode_features(&texts) {
             Ok(mut vectors) => {
                 tracing::debug!(
                     texts = texts.len(),
@@ -242,13 +277,15 @@ mod tests {
     /// without the model (the real model is tested in tests/encoder.rs).
     struct Counting {
         seen: Arc<AtomicUsize>,
-        gate: Option<Receiver<()>>,
+        /// Told when a batch enters the encoder, then held until the gate opens.
+        gate: Option<(Sender<()>, Receiver<()>)>,
     }
 
     impl Encoder for Counting {
         fn encode(&mut self, texts: &[&str]) -> Result<Vec<Vec<f32>>, NluError> {
-            if let Some(g) = &self.gate {
-                let _ = g.recv();
+            if let Some((entered, gate)) = &self.gate {
+                let _ = entered.send(());
+                let _ = gate.recv();
             }
             self.seen.fetch_add(texts.len(), Ordering::SeqCst);
             Ok(texts.iter().map(|t| vec![t.len() as f32, 1.0]).collect())
@@ -288,10 +325,11 @@ mod tests {
     #[test]
     fn a_full_queue_answers_overloaded_instead_of_growing() {
         let (open, gate) = bounded(0);
+        let (entered_tx, entered) = crossbeam_channel::unbounded();
         let svc = EncoderService::start(
             vec![Box::new(Counting {
                 seen: Arc::new(AtomicUsize::new(0)),
-                gate: Some(gate),
+                gate: Some((entered_tx, gate)),
             })],
             &ServiceOptions {
                 queue_capacity: 1,
@@ -300,27 +338,25 @@ mod tests {
             },
         )
         .unwrap();
-        // One job held inside the model thread, one waiting in the queue: the next is refused.
+        // One job held inside the model thread (it cannot merge what arrives later)...
         let s1 = svc.clone();
         let held = std::thread::spawn(move || s1.encode(&["one".into()]));
+        entered.recv().unwrap();
+        // ...one waiting in the queue...
         let s2 = svc.clone();
-        let queued = std::thread::spawn(move || {
-            // Wait until the first job is inside the encoder (the queue is empty again).
-            while !s2.jobs.is_empty() {
-                std::thread::yield_now();
-            }
-            s2.encode(&["two".into()])
-        });
+        let queued = std::thread::spawn(move || s2.encode(&["two".into()]));
         while svc.jobs.is_empty() {
             std::thread::yield_now();
         }
+        // ...and the next is refused.
         assert!(matches!(
             svc.try_encode(&["three".into()]),
             Err(NluError::Overloaded)
         ));
         open.send(()).unwrap();
-        open.send(()).unwrap();
         assert!(held.join().unwrap().is_ok());
+        entered.recv().unwrap();
+        open.send(()).unwrap();
         assert!(queued.join().unwrap().is_ok());
     }
 }

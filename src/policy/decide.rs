@@ -210,11 +210,16 @@ impl<'s, 'a> Ctx<'s, 'a> {
         // negative complaints: the ticket still opens. Any other complaint, or anything else
         // that is negative, goes to a person.
         if self.complaint.is_some() && intent.action != Action::Ticket {
-            out.push(self.escalate(
-                intent.skill.as_deref().unwrap_or_else(|| self.config.complaint_skill()),
-                EscalationCause::Complaint,
-                format!("{what} but a complaint, so a person answers instead of the bot"),
-            ));
+            out.push(
+                self.escalate(
+                    intent
+                        .skill
+                        .as_deref()
+                        .unwrap_or_else(|| self.config.complaint_skill()),
+                    EscalationCause::Complaint,
+                    format!("{what} but a complaint, so a person answers instead of the bot"),
+                ),
+            );
             return;
         }
         if self.negative.is_some() && intent.action != Action::Ticket {
@@ -296,11 +301,9 @@ impl<'s, 'a> Ctx<'s, 'a> {
         } else {
             p.reason.clone()
         };
-        if let (Some(pos), true, true) = (
-            self.likeable(),
-            self.public(),
-            self.rules.likes_positive(),
-        ) {
+        if let (Some(pos), true, true) =
+            (self.likeable(), self.public(), self.rules.likes_positive())
+        {
             out.push(Decision::new(
                 DecisionAction::Like,
                 format!(

@@ -267,7 +267,10 @@ silent = true
             ]
         );
         let parsed: PolicyConfig = toml::from_str("complaint = 0.6").unwrap();
-        assert_eq!((parsed.complaint, parsed.complaint_skill()), (0.6, "complaints"));
+        assert_eq!(
+            (parsed.complaint, parsed.complaint_skill()),
+            (0.6, "complaints")
+        );
     }
 
     #[test]

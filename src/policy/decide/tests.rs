@@ -664,7 +664,7 @@ fn a_complaint_that_is_also_negative_is_urgent_and_without_a_skill_goes_to_compl
     );
     assert!(decisions[0]
         .reason
-        .ends_with("(complaint 0.95 >= 0.50, negative sentiment 0.90 >= 0.70), priority urgent"));
+        .ends_with("(a complaint skill, complaint 0.95 >= 0.50, negative sentiment 0.90 >= 0.70), priority urgent"));
 }
 
 #[test]
@@ -672,7 +672,10 @@ fn below_the_complaint_threshold_the_bot_answers_as_before() {
     let actions = Case::confident(order_status(), None)
         .complaint(0.49)
         .actions(&config());
-    assert!(matches!(actions[..], [DecisionAction::Reply { .. }]), "{actions:?}");
+    assert!(
+        matches!(actions[..], [DecisionAction::Reply { .. }]),
+        "{actions:?}"
+    );
     let mut strict = config();
     strict.complaint = 0.4;
     let actions = Case::confident(order_status(), None)
@@ -683,8 +686,8 @@ fn below_the_complaint_threshold_the_bot_answers_as_before() {
 
 #[test]
 fn a_complaint_the_bot_cannot_place_goes_to_the_complaint_skill_not_the_fallback() {
-    let case = Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None))
-        .complaint(0.7);
+    let case =
+        Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None)).complaint(0.7);
     let decisions = case.run(&config());
     assert_eq!(decisions[0].action, escalate("complaints", Priority::High));
     assert_eq!(decisions[0].cause, Some(EscalationCause::Complaint));
@@ -720,8 +723,16 @@ fn a_sarcastic_positive_complaint_is_never_liked() {
 
 #[test]
 fn a_fault_report_that_complains_still_opens_its_ticket() {
-    let bug = intent("bug_report", Action::Ticket, Some("technical"), &[], &["{{ticket_url}}"]);
-    let actions = Case::confident(bug, None).complaint(0.99).actions(&config());
+    let bug = intent(
+        "bug_report",
+        Action::Ticket,
+        Some("technical"),
+        &[],
+        &["{{ticket_url}}"],
+    );
+    let actions = Case::confident(bug, None)
+        .complaint(0.99)
+        .actions(&config());
     assert!(
         matches!(actions[..], [DecisionAction::Ticket { .. }]),
         "{actions:?}"
