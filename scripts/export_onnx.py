@@ -12,6 +12,11 @@ import argparse
 import os
 import sys
 
+# torch.onnx.export needs the onnx package; the preparation venv has it (appended, so this venv's
+# numpy stays first on the path).
+if os.environ.get("HEARKEN_ONNX_SITE"):
+    sys.path.append(os.environ["HEARKEN_ONNX_SITE"])
+
 import numpy as np
 import torch
 from transformers import AutoModel, AutoTokenizer

@@ -94,6 +94,7 @@ if [ ! -f "$out/model.onnx" ] || [ "$prepared" != "$PREPARE_VERSION" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   say "exporting the float graph (torch, once)"
+  HEARKEN_ONNX_SITE=$(echo "$cache"/prep-venv-1/lib/python3*/site-packages) \
   HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
     "$venv/bin/python" -W ignore "$root/scripts/export_onnx.py" --src "$src" --out "$work/fp32.onnx" --reference "$work/reference.npz" >&2
   say "quantizing and checking against the float vectors"

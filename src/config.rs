@@ -174,9 +174,54 @@ impl Default for DatabaseSettings {
     }
 }
 
+/// The encoder and heads `[nlu]` uses unless `model_dir` or a head file is set explicitly.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// all-MiniLM-L6-v2 (`make model`): fast, small, 2 cores are plenty.
+    #[default]
+    Default,
+    /// all-mpnet-base-v2 (`make model-accurate`): better judgement, about 5x the compute.
+    Accurate,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Default => "default",
+            Self::Accurate => "accurate",
+        }
+    }
+
+    pub fn model_dir(self) -> PathBuf {
+        PathBuf::from(match self {
+            Self::Default => "models/all-MiniLM-L6-v2",
+            Self::Accurate => "models/all-mpnet-base-v2",
+        })
+    }
+
+    /// The shipped heads are tied to the encoder they were trained on.
+    fn heads_dir(self) -> &'static str {
+        match self {
+            Self::Default => "models",
+            Self::Accurate => "models/accurate",
+        }
+    }
+
+    pub fn sentiment_head(self) -> PathBuf {
+        Path::new(self.heads_dir()).join("sentiment-head.json")
+    }
+
+    pub fn complaint_head(self) -> PathBuf {
+        Path::new(self.heads_dir()).join("complaint-head.json")
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NluSettings {
+    /// Chooses the defaults of `model_dir`, `sentiment_head` and `complaint_head`.
+    pub profile: Profile,
     pub intents_dir: PathBuf,
     pub model_dir: PathBuf,
     pub model_file: String,
@@ -193,12 +238,14 @@ pub struct NluSettings {
 
 impl Default for NluSettings {
     fn default() -> Self {
+        let profile = Profile::Default;
         Self {
+            profile,
             intents_dir: PathBuf::from("intents"),
-            model_dir: PathBuf::from("models/all-MiniLM-L6-v2"),
+            model_dir: profile.model_dir(),
             model_file: "model.onnx".into(),
-            sentiment_head: PathBuf::from("models/sentiment-head.json"),
-            complaint_head: PathBuf::from("models/complaint-head.json"),
+            sentiment_head: profile.sentiment_head(),
+            complaint_head: profile.complaint_head(),
             threads: None,
             queue_capacity: 64,
             watch: true,
@@ -440,6 +487,7 @@ impl Settings {
             t.insert(field.to_string(), env_value(value));
             used_env.push(key.clone());
         }
+        apply_profile(&mut doc);
         let typed = toml::Value::Table(doc.clone()).try_into::<Settings>();
         if typed.is_err() && !used_env.is_empty() {
             // A secret or name made of digits ("123456") was read as a number: try strings.
@@ -471,6 +519,28 @@ impl Settings {
 
     pub fn is_postgres(&self) -> bool {
         self.database.url.expose().starts_with("postgres")
+    }
+}
+
+/// `[nlu] profile = "accurate"` moves the model and head paths that are not set explicitly (in
+/// the file or the environment) to that profile's.
+fn apply_profile(doc: &mut toml::Table) {
+    let Some(toml::Value::Table(nlu)) = doc.get_mut("nlu") else {
+        return;
+    };
+    let Some(toml::Value::String(name)) = nlu.get("profile") else {
+        return;
+    };
+    let Ok(profile) = <Profile as clap::ValueEnum>::from_str(name, false) else {
+        return; // the typed parse names the allowed values
+    };
+    for (key, path) in [
+        ("model_dir", profile.model_dir()),
+        ("sentiment_head", profile.sentiment_head()),
+        ("complaint_head", profile.complaint_head()),
+    ] {
+        nlu.entry(key)
+            .or_insert_with(|| toml::Value::String(path.display().to_string()));
     }
 }
 
@@ -527,6 +597,29 @@ mod tests {
         .unwrap();
         assert_eq!(s.server.listen, "127.0.0.1:1");
         assert_eq!(s.outbox.retry_for_secs, 5);
+    }
+
+    #[test]
+    fn the_accurate_profile_moves_the_model_and_heads_unless_they_are_set() {
+        let s = Settings::from_sources("", "defaults", &env(&[])).unwrap();
+        assert_eq!(s.nlu.profile, Profile::Default);
+        assert_eq!(s.nlu.model_dir, Path::new("models/all-MiniLM-L6-v2"));
+        let s = Settings::from_sources(
+            "[nlu]\nprofile = \"accurate\"\n",
+            "hearken.toml",
+            &env(&[("HEARKEN_NLU_COMPLAINT_HEAD", "/srv/complaint.json")]),
+        )
+        .unwrap();
+        assert_eq!(s.nlu.model_dir, Path::new("models/all-mpnet-base-v2"));
+        assert_eq!(
+            s.nlu.sentiment_head,
+            Path::new("models/accurate/sentiment-head.json")
+        );
+        assert_eq!(s.nlu.complaint_head, Path::new("/srv/complaint.json"));
+        let e = Settings::from_sources("", "defaults", &env(&[("HEARKEN_NLU_PROFILE", "fast")]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fast") && e.contains("accurate"), "{e}");
     }
 
     #[test]

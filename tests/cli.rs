@@ -206,6 +206,94 @@ fn nlu_evaluate_prints_the_benchmark_metrics_with_out_of_scope_figures() {
 }
 
 #[test]
+fn nlu_evaluate_scores_the_shipped_complaint_head_as_it_ships() {
+    let r = json_output(&[
+        "nlu",
+        "evaluate",
+        "--task",
+        "complaint",
+        "--head",
+        "models/complaint-head.json",
+        "--test",
+        "tests/fixtures/complaints_small.jsonl",
+        "--json",
+    ]);
+    assert_eq!(r["examples"], 24, "{r}");
+    assert!(
+        r["evaluation"]
+            .as_str()
+            .unwrap()
+            .contains("models/complaint-head.json"),
+        "{r}"
+    );
+    let complaint = r["per_class"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["label"] == "complaint")
+        .unwrap();
+    // Plain complaints, written apart from the head's training posts: most must be caught.
+    assert!(complaint["recall"].as_f64().unwrap() >= 0.75, "{r}");
+    assert!(r["macro_f1"].as_f64().unwrap() >= 0.75, "{r}");
+}
+
+#[test]
+fn a_head_is_only_scored_against_a_test_file_and_for_its_task() {
+    let out = hearken(&[
+        "nlu",
+        "evaluate",
+        "--task",
+        "complaint",
+        "--head",
+        "models/complaint-head.json",
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--test"));
+    let out = hearken(&[
+        "nlu",
+        "evaluate",
+        "--head",
+        "models/complaint-head.json",
+        "--test",
+        "tests/fixtures/complaints_small.jsonl",
+    ])
+    .output()
+    .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sentiment or complaint"));
+}
+
+#[test]
+fn an_unknown_profile_is_refused_with_the_choices() {
+    let out = hearken(&["classify", "hello", "--profile", "fast"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("default") && err.contains("accurate"), "{err}");
+}
+
+#[test]
+fn the_accurate_profile_reads_its_own_model_directory() {
+    // Run from an empty folder, where no model was fetched: the error names the profile's
+    // folder and the command that fetches it.
+    let empty = tempfile::tempdir().unwrap();
+    let intents = root().join("intents");
+    let out = hearken(&["classify", "hello", "--profile", "accurate"])
+        .arg("--intents")
+        .arg(&intents)
+        .current_dir(empty.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("models/all-mpnet-base-v2/"), "{err}");
+    assert!(err.contains("make model-accurate"), "{err}");
+}
+
+#[test]
 fn a_bad_jsonl_line_is_named_by_number() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("bad.jsonl");

@@ -12,7 +12,7 @@ use crate::nlu::service::{EncoderService, ServiceOptions};
 use crate::nlu::Judgement;
 
 pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
-    let mut opts = OnnxOptions::default_for(&args.model_dir);
+    let mut opts = OnnxOptions::default_for(&args.model_dir());
     opts.model_file = args.model_file.clone();
     if let Some(t) = args.threads {
         opts.intra_threads = t;
@@ -27,8 +27,8 @@ pub fn start_encoder(args: &ModelArgs) -> anyhow::Result<EncoderService> {
 /// The shipped sentiment and complaint heads (each None, with a warning, when absent).
 pub fn judgement(args: &ModelArgs, dim: usize) -> anyhow::Result<Judgement> {
     Ok(Judgement::load(
-        &args.sentiment_head,
-        &args.complaint_head,
+        &args.sentiment_head(),
+        &args.complaint_head(),
         dim,
     )?)
 }

@@ -13,6 +13,7 @@ pub mod shell;
 
 use std::path::PathBuf;
 
+use crate::config::Profile;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -188,14 +189,19 @@ pub enum EmergencyAction {
 
 #[derive(Args, Clone)]
 pub struct ModelArgs {
-    /// A sentence-transformers ONNX model directory.
+    /// default (all-MiniLM-L6-v2, `make model`) or accurate (all-mpnet-base-v2, `make
+    /// model-accurate`): the model and heads used unless given below.
     #[arg(
         long,
-        env = "HEARKEN_MODEL_DIR",
-        default_value = "models/all-MiniLM-L6-v2",
+        env = "HEARKEN_NLU_PROFILE",
+        value_enum,
+        default_value = "default",
         global = true
     )]
-    pub model_dir: PathBuf,
+    pub profile: Profile,
+    /// A sentence-transformers ONNX model directory [default: the profile's].
+    #[arg(long, env = "HEARKEN_MODEL_DIR", global = true)]
+    pub model_dir: Option<PathBuf>,
     /// The graph file inside the model directory (model_fp32.onnx: exact float graph).
     #[arg(
         long,
@@ -204,25 +210,35 @@ pub struct ModelArgs {
         global = true
     )]
     pub model_file: String,
-    /// The sentiment head file.
-    #[arg(
-        long,
-        env = "HEARKEN_SENTIMENT_HEAD",
-        default_value = "models/sentiment-head.json",
-        global = true
-    )]
-    pub sentiment_head: PathBuf,
-    /// The complaint head file.
-    #[arg(
-        long,
-        env = "HEARKEN_COMPLAINT_HEAD",
-        default_value = "models/complaint-head.json",
-        global = true
-    )]
-    pub complaint_head: PathBuf,
+    /// The sentiment head file [default: the profile's].
+    #[arg(long, env = "HEARKEN_SENTIMENT_HEAD", global = true)]
+    pub sentiment_head: Option<PathBuf>,
+    /// The complaint head file [default: the profile's].
+    #[arg(long, env = "HEARKEN_COMPLAINT_HEAD", global = true)]
+    pub complaint_head: Option<PathBuf>,
     /// Threads for inference (default: all cores).
     #[arg(long, env = "HEARKEN_THREADS", global = true)]
     pub threads: Option<usize>,
+}
+
+impl ModelArgs {
+    pub fn model_dir(&self) -> PathBuf {
+        self.model_dir
+            .clone()
+            .unwrap_or_else(|| self.profile.model_dir())
+    }
+
+    pub fn sentiment_head(&self) -> PathBuf {
+        self.sentiment_head
+            .clone()
+            .unwrap_or_else(|| self.profile.sentiment_head())
+    }
+
+    pub fn complaint_head(&self) -> PathBuf {
+        self.complaint_head
+            .clone()
+            .unwrap_or_else(|| self.profile.complaint_head())
+    }
 }
 
 #[derive(Subcommand)]
@@ -333,8 +349,11 @@ pub enum NluCommand {
 
 #[derive(Args)]
 pub struct EvaluateArgs {
-    #[arg(long)]
-    pub train: PathBuf,
+    #[arg(long, required_unless_present = "head")]
+    pub train: Option<PathBuf>,
+    /// Score --test with this trained head file (sentiment or complaint) instead of training.
+    #[arg(long, requires = "test", conflicts_with = "train")]
+    pub head: Option<PathBuf>,
     /// Without a test file, k-fold cross-validation on the train file.
     #[arg(long)]
     pub test: Option<PathBuf>,

@@ -97,10 +97,11 @@ impl Cli<'_> {
     fn encoder(&self) -> anyhow::Result<EncoderService> {
         let n = &self.settings.nlu;
         start_encoder(&ModelArgs {
-            model_dir: n.model_dir.clone(),
+            profile: n.profile,
+            model_dir: Some(n.model_dir.clone()),
             model_file: n.model_file.clone(),
-            sentiment_head: n.sentiment_head.clone(),
-            complaint_head: n.complaint_head.clone(),
+            sentiment_head: Some(n.sentiment_head.clone()),
+            complaint_head: Some(n.complaint_head.clone()),
             threads: n.threads,
         })
     }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NluError {
-    #[error("model file {path} is missing; run `make model` (or point --model-dir at a sentence-transformers ONNX directory)")]
+    #[error("model file {path} is missing; run `make model` (`make model-accurate` for the accurate profile), or point --model-dir at a sentence-transformers ONNX directory")]
     ModelMissing { path: PathBuf },
     #[error("model file {path} is corrupt or was replaced: expected sha256 {expected}, found {actual}; run `make model` again")]
     ModelCorrupt {
