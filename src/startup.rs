@@ -118,8 +118,8 @@ pub async fn build_engine(
 }
 
 /// Mistakes that would only show later: unknown skills or intents in `[policy]`, a channel
-/// name used twice.
-fn check(settings: &Settings) -> Result<(), StartupError> {
+/// name used twice. `hearken serve` and `hearken shell` both run it before anything starts.
+pub fn check(settings: &Settings) -> Result<(), StartupError> {
     let mut names = std::collections::BTreeSet::new();
     for (table, name) in settings.channels.names() {
         if name.is_empty()

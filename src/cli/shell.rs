@@ -49,6 +49,8 @@ pub fn run(args: &ServiceArgs) -> anyhow::Result<i32> {
     if args.database_url.is_none() && std::env::var("HEARKEN_DATABASE_URL").is_err() {
         settings.database.url = crate::config::Secret::new("sqlite://data/shell.db");
     }
+    // The same checks as `serve`: a policy naming an unknown skill fails here, not mid-chat.
+    crate::startup::check(&settings)?;
     let rt = super::serve::runtime()?;
     rt.block_on(async move {
         let settings = Arc::new(settings);

@@ -192,6 +192,7 @@ async fn page(
         transitions: &transitions,
         outbox: &outbox,
         now,
+        complaint_at: engine.settings.policy.complaint,
     });
 
     let agent_rows = store::agents::list(st).await?;
@@ -238,7 +239,7 @@ async fn page(
         .find(|m| m.conversation_id == id && m.direction == "in");
     let latest_reading = latest
         .and_then(|m| m.analysis.as_ref())
-        .and_then(view::reading);
+        .and_then(|a| view::reading(a, engine.settings.policy.complaint));
     let brain = engine.brain();
     let suggestions = brain
         .as_ref()

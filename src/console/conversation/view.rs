@@ -44,7 +44,8 @@ pub struct Reading {
     pub out_of_scope: bool,
     pub sentiment: Option<String>,
     pub sentiment_score: Option<String>,
-    /// "complaint 0.83" when the message reads as a complaint (>= 0.5), else None.
+    /// "complaint 0.83" when the message reads as a complaint (at or above `[policy] complaint`,
+    /// the threshold the bot acted on), else None.
     pub complaint: Option<String>,
     /// The complaint probability to two places, shown in the details.
     pub complaint_score: Option<String>,
@@ -139,8 +140,9 @@ pub fn routing(row: &RoutedRow, me: i64, agents: &BTreeMap<i64, String>, now: i6
     }
 }
 
-/// The bot's reading of one customer message, from its stored analysis.
-pub fn reading(analysis: &Value) -> Option<Reading> {
+/// The bot's reading of one customer message, from its stored analysis; `complaint_at` is the
+/// policy's complaint threshold, so the mark agrees with what the bot did.
+pub fn reading(analysis: &Value, complaint_at: f32) -> Option<Reading> {
     let intent = analysis.get("intent")?;
     let sentiment = analysis.get("sentiment").filter(|s| !s.is_null());
     let label = sentiment
@@ -161,7 +163,9 @@ pub fn reading(analysis: &Value) -> Option<Reading> {
         out_of_scope: analysis["out_of_scope"].as_bool().unwrap_or(false),
         sentiment: label,
         sentiment_score: score,
-        complaint: complaint.filter(|c| *c >= 0.5).map(|c| format!("{c:.2}")),
+        complaint: complaint
+            .filter(|c| *c >= f64::from(complaint_at))
+            .map(|c| format!("{c:.2}")),
         complaint_score: complaint.map(|c| format!("{c:.2}")),
         reason: intent["reason"].as_str().unwrap_or_default().to_string(),
     })
@@ -216,6 +220,8 @@ pub struct Parts<'a> {
     pub transitions: &'a [(i64, Transition)],
     pub outbox: &'a [OutboxRow],
     pub now: i64,
+    /// `[policy] complaint`: where the reading marks a message as a complaint.
+    pub complaint_at: f32,
 }
 
 /// Sort key: time first; at the same millisecond, the message a line belongs to (its own id,
@@ -259,7 +265,7 @@ pub fn transcript(p: &Parts<'_>) -> Vec<Entry> {
             text: m.text.clone(),
             when: when(m.created_at),
             reading: if inbound {
-                m.analysis.as_ref().and_then(reading)
+                m.analysis.as_ref().and_then(|a| reading(a, p.complaint_at))
             } else {
                 None
             },
@@ -421,4 +427,28 @@ pub fn suggestions(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn analysis(complaint: f64) -> Value {
+        json!({
+            "intent": {"name": "refund", "confidence": 0.9, "verdict": "confident", "reason": ""},
+            "sentiment": {"label": "negative", "scores": {"negative": 0.8}},
+            "complaint": complaint,
+        })
+    }
+
+    #[test]
+    fn the_complaint_mark_follows_the_policy_threshold_not_a_fixed_half() {
+        let a = analysis(0.42);
+        let strict = reading(&a, 0.5).unwrap();
+        assert_eq!(strict.complaint, None);
+        assert_eq!(strict.complaint_score.as_deref(), Some("0.42"));
+        let eager = reading(&a, 0.4).unwrap();
+        assert_eq!(eager.complaint.as_deref(), Some("0.42"));
+    }
 }
