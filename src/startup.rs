@@ -216,7 +216,7 @@ impl Application {
     /// Serve until SIGTERM or Ctrl-C, then stop taking requests and let workers finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let grace = Duration::from_secs(self.engine.settings.server.shutdown_grace_secs);
-        let router = http::router(self.state.clone());
+        let router = app(&self.state);
         let shutdown = self.shutdown.clone();
         let serve = axum::serve(
             self.listener,
@@ -239,7 +239,7 @@ impl Application {
 
     /// Serve in the background (tests): returns the shutdown sender.
     pub fn spawn(self) -> watch::Sender<bool> {
-        let router = http::router(self.state.clone());
+        let router = app(&self.state);
         let tx = self.shutdown.clone();
         let mut rx = self.shutdown.subscribe();
         tokio::spawn(async move {
@@ -254,6 +254,11 @@ impl Application {
         });
         tx
     }
+}
+
+/// The HTTP application with the console mounted.
+fn app(state: &AppState) -> axum::Router {
+    http::router(state.clone(), crate::console::router(state))
 }
 
 async fn signal() {

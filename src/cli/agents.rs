@@ -7,28 +7,12 @@ use std::io::Read;
 use anyhow::{bail, Context};
 
 use super::{AgentsAction, ServiceArgs};
-use crate::http::agents::{create_agent, set_password, update_agent, AgentChange, NewAgent};
+pub use crate::desk::agents::parse_skill;
+use crate::desk::agents::{
+    create as create_agent, set_password, update as update_agent, AgentChange, NewAgent,
+};
 use crate::routing::Role;
 use crate::store::agents;
-
-/// `billing=3` (level 1-5; `billing` alone is level 3).
-pub fn parse_skill(s: &str) -> Result<(String, u8), String> {
-    let (name, level) = match s.split_once('=') {
-        Some((n, l)) => (
-            n.trim(),
-            l.trim()
-                .parse::<u8>()
-                .map_err(|_| format!("{s:?}: the level must be a number 1-5"))?,
-        ),
-        None => (s.trim(), 3),
-    };
-    if name.is_empty() || !(1..=5).contains(&level) {
-        return Err(format!(
-            "{s:?}: expected SKILL or SKILL=LEVEL with LEVEL 1-5"
-        ));
-    }
-    Ok((name.to_string(), level))
-}
 
 fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     if from_stdin {

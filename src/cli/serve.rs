@@ -73,10 +73,10 @@ pub fn emergency(args: &ServiceArgs, action: &EmergencyAction) -> anyhow::Result
                 .context("opening the store")?;
         let s = match action {
             EmergencyAction::On { message, actor } => {
-                Some(crate::http::calendar::set(&engine, true, message.clone(), actor).await?)
+                Some(crate::desk::emergency::set(&engine, true, message.clone(), actor).await?)
             }
             EmergencyAction::Off { actor } => {
-                Some(crate::http::calendar::set(&engine, false, None, actor).await?)
+                Some(crate::desk::emergency::set(&engine, false, None, actor).await?)
             }
             EmergencyAction::Status => {
                 crate::store::switches::get(&engine.store, crate::store::switches::EMERGENCY)

@@ -1,6 +1,6 @@
 //! Agent administration (`/console/agents`, admins only): create agents, change their role,
 //! skills, groups and capacity, disable them, set a new password. The same rules as
-//! `/v1/agents` and `hearken agents` (shared code in `http::agents`).
+//! `/v1/agents` and `hearken agents` (the desk's `desk::agents`).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::layout::{redirect, redirect_error, render, Page};
-use crate::http::agents::{create_agent, set_password, update_agent, AgentChange, NewAgent};
+use crate::desk::agents::{self as ops, AgentChange, NewAgent};
 use crate::http::auth::Principal;
 use crate::http::{ApiError, AppState};
 use crate::routing::Role;
@@ -39,7 +39,7 @@ pub fn parse_skills(text: &str) -> Result<BTreeMap<String, u8>, String> {
     text.split([',', '\n'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
-        .map(crate::cli::agents::parse_skill)
+        .map(ops::parse_skill)
         .collect()
 }
 
@@ -118,13 +118,13 @@ async fn create(State(state): State<AppState>, Form(f): Form<CreateForm>) -> Res
         password: f.password,
     };
     let login = n.login.clone();
-    match create_agent(&state.engine, n).await {
+    match ops::create(&state.engine, n).await {
         Ok(_) => redirect(
             back,
             "ok",
             &format!("Created {login}. They can sign in now."),
         ),
-        Err(e) => redirect_error(back, &e),
+        Err(e) => redirect_error(back, &ApiError::from(e)),
     }
 }
 
@@ -188,9 +188,9 @@ async fn update(
         capacity: Some(f.capacity),
         disabled: Some(f.disabled.is_some()),
     };
-    match update_agent(&state.engine, id, change).await {
+    match ops::update(&state.engine, id, change).await {
         Ok(()) => redirect(&back, "ok", "Saved."),
-        Err(e) => redirect_error(&back, &e),
+        Err(e) => redirect_error(&back, &ApiError::from(e)),
     }
 }
 
@@ -205,9 +205,9 @@ async fn password(
     Form(f): Form<PasswordForm>,
 ) -> Response {
     let back = format!("/console/agents/{id}");
-    match set_password(&state.engine, id, f.password).await {
+    match ops::set_password(&state.engine, id, f.password).await {
         Ok(()) => redirect(&back, "ok", "Password changed; their sessions have ended."),
-        Err(e) => redirect_error(&back, &e),
+        Err(e) => redirect_error(&back, &ApiError::from(e)),
     }
 }
 

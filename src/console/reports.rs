@@ -11,8 +11,9 @@ use axum::routing::get;
 use axum::Router;
 
 use super::layout::{ago, render, Page};
+use crate::desk::reports::{build, PeriodQuery};
+use crate::desk::DeskError;
 use crate::http::auth::Principal;
-use crate::http::reports::{build, PeriodQuery};
 use crate::http::{ApiError, AppState};
 use crate::reports::{chart, Breakdown, Report, Stat};
 use crate::routing::Role;
@@ -82,8 +83,8 @@ async fn page(
     let q = q.map(|Query(q)| q).unwrap_or_default();
     let (report, error) = match build(&state.engine, &q).await {
         Ok(r) => (Some(r), None),
-        Err(ApiError::BadRequest(e)) => (None, Some(e)),
-        Err(e) => return Err(e),
+        Err(DeskError::BadInput(e)) => (None, Some(e)),
+        Err(e) => return Err(e.into()),
     };
     let (from, to) = match &report {
         Some(r) => (r.from.clone(), r.to.clone()),

@@ -1,17 +1,25 @@
-//! The routing desk: runs routing operations (`routing::Router`) against the stored queue.
+//! The desk: every operation a person or the API triggers (routing, owner changes, agents,
+//! the emergency switch, reports); `http/`, `console/` and `cli/` only parse, authorise, call
+//! and render.
+//!
+//! Routing operations (`routing::Switchboard`) run against the stored queue.
 //! Every operation, from every process, takes the routing lock, rebuilds the router from its
 //! rows, runs, writes back what changed, and records owner changes, agents' work, events and
 //! customer notices in the same transaction. So no item is lost or given to two agents, even
 //! with several `hearken serve` processes on one PostgreSQL.
 
+pub mod agents;
 mod apply;
 pub mod commands;
 pub mod customer;
+pub mod emergency;
+pub mod owner;
+pub mod reports;
 
 use std::collections::BTreeMap;
 
 use crate::engine::Engine;
-use crate::routing::{Agent, Effect, Router, RoutingError, Status, Target};
+use crate::routing::{Agent, Effect, RoutingError, Status, Switchboard, Target};
 use crate::store::routing::RoutedRow;
 use crate::store::{self, StoreError};
 
@@ -96,6 +104,30 @@ pub enum DeskError {
     NotYours(String),
     #[error("{0}")]
     BadInput(String),
+    /// The operation clashes with the current state (the last admin, an owner change the
+    /// state machine forbids).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DeskError {
+    /// The stable machine code clients see for this error.
+    pub fn code(&self) -> &'static str {
+        use RoutingError as R;
+        match self {
+            Self::Store(s) => s.code(),
+            Self::NotYours(_) => "forbidden",
+            Self::BadInput(_) => "bad_request",
+            Self::Conflict(_) => "conflict",
+            Self::Internal(_) => "internal",
+            Self::Routing(R::UnknownAgent(_)) => "not_found",
+            Self::Routing(R::UnknownDisposition { .. } | R::BadSkillLevel { .. }) => "bad_request",
+            Self::Routing(R::Config(_)) => "internal",
+            Self::Routing(_) => "conflict",
+        }
+    }
 }
 
 /// What an operation did.
@@ -118,7 +150,7 @@ pub async fn run(engine: &Engine, actor: &Actor, op: Op) -> Result<Outcome, Desk
         .map(|r| (r.placed.item.conversation_id, r))
         .collect();
     let before_agents: BTreeMap<i64, Agent> = agents.iter().map(|a| (a.id, a.clone())).collect();
-    let mut router = Router::restore(
+    let mut router = Switchboard::restore(
         engine.settings.routing.clone(),
         agents,
         rows.values().map(|r| r.placed.clone()).collect(),

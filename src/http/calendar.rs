@@ -1,16 +1,14 @@
 //! `/v1/calendar` (hours, special days and the status now) and `/v1/emergency` (the switch).
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{body, json};
+use super::json_body::JsonBody;
 use super::{ApiError, AppState};
-use crate::store::switches::{self, Switch};
+use crate::store::switches;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -47,43 +45,8 @@ struct EmergencyRequest {
 
 async fn set_emergency(
     State(state): State<AppState>,
-    raw: Result<Bytes, BytesRejection>,
+    JsonBody(r): JsonBody<EmergencyRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    let r: EmergencyRequest = json(&bytes)?;
-    if r.actor.trim().is_empty() {
-        return Err(ApiError::BadRequest("`actor` is required".into()));
-    }
-    let s = set(&state.engine, r.on, r.message, &r.actor).await?;
+    let s = crate::desk::emergency::set(&state.engine, r.on, r.message, &r.actor).await?;
     Ok(Json(json!({ "emergency": s })))
-}
-
-/// Flip the switch and record the change as an event (shared with `hearken emergency`).
-pub async fn set(
-    engine: &crate::engine::Engine,
-    on: bool,
-    message: Option<String>,
-    actor: &str,
-) -> Result<Switch, crate::store::StoreError> {
-    let now = engine.clock.now_ms();
-    let s = Switch {
-        name: switches::EMERGENCY.into(),
-        on,
-        message: message.filter(|m| !m.trim().is_empty()),
-        actor: actor.into(),
-        changed_at: now,
-    };
-    switches::set(&engine.store, &s).await?;
-    let mut tx = engine.store.begin().await?;
-    crate::events::record(
-        &mut tx,
-        crate::events::kind::EMERGENCY_CHANGED,
-        None,
-        json!({"on": s.on, "message": s.message, "actor": s.actor}),
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    engine.wake.events.notify_one();
-    Ok(s)
 }

@@ -1,15 +1,13 @@
 //! `/v1/contacts`: a contact with its identities, conversations on every platform and links;
 //! linking an identity into another contact (with evidence) and undoing it.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::error::{body, json};
+use super::json_body::JsonBody;
 use super::{ApiError, AppState};
 use crate::events::{self, kind};
 use crate::store::conversations::{self as convs, ListFilter};
@@ -61,10 +59,8 @@ struct LinkRequest {
 async fn link(
     State(state): State<AppState>,
     Path(contact_id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    JsonBody(r): JsonBody<LinkRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    let r: LinkRequest = json(&bytes)?;
     let evidence = match &r.evidence {
         Evidence::AgentConfirmed { note } if !note.trim().is_empty() => {
             json!({"kind": "agent_confirmed", "note": note})
@@ -116,10 +112,8 @@ struct UndoRequest {
 async fn undo(
     State(state): State<AppState>,
     Path(link_id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    JsonBody(r): JsonBody<UndoRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    let r: UndoRequest = json(&bytes)?;
     if r.actor.trim().is_empty() {
         return Err(ApiError::BadRequest("`actor` is required".into()));
     }

@@ -186,6 +186,8 @@ impl From<crate::desk::DeskError> for ApiError {
             DeskError::Store(s) => s.into(),
             DeskError::NotYours(m) => Self::Forbidden(m),
             DeskError::BadInput(m) => Self::BadRequest(m),
+            DeskError::Conflict(m) => Self::Conflict(m),
+            DeskError::Internal(m) => Self::Internal(m),
             DeskError::Routing(r) => match r {
                 R::UnknownAgent(id) => Self::NotFound(format!("agent {id}")),
                 R::UnknownDisposition { .. } | R::BadSkillLevel { .. } => {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod inbox;
+pub mod json_body;
 pub mod openapi;
 pub mod outbox;
 pub mod reports;
@@ -36,7 +37,10 @@ pub struct AppState {
     pub api_token: Secret,
 }
 
-pub fn router(state: AppState) -> Router {
+/// The whole HTTP application: the API, webhooks, the web chat and health, plus `pages`
+/// (the console, mounted by startup so that `http` does not depend on it), under one body
+/// limit and one trace layer.
+pub fn router(state: AppState, pages: Router<AppState>) -> Router {
     let limit = state.engine.settings.server.body_limit_bytes;
     let api = Router::new()
         .merge(conversations::router())
@@ -59,7 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(webchat::router())
         .merge(channels::router())
         .merge(openapi::router())
-        .merge(crate::console::router(&state))
+        .merge(pages)
         .merge(api)
         .layer(axum::extract::DefaultBodyLimit::max(limit))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -8,12 +8,11 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
 
 use super::{ApiError, AppState};
-use crate::engine::Engine;
+use crate::desk::{self, reports::PeriodQuery};
 use crate::metrics;
-use crate::reports::{self, Facts, Period, Report};
+use crate::reports::Report;
 use crate::store;
 
 pub fn router() -> Router<AppState> {
@@ -22,37 +21,12 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(prometheus))
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PeriodQuery {
-    pub from: Option<String>,
-    pub to: Option<String>,
-}
-
-/// The report of the period a query names (the last seven days by default).
-pub async fn build(engine: &Engine, q: &PeriodQuery) -> Result<Report, ApiError> {
-    let period = Period::parse(
-        q.from.as_deref(),
-        q.to.as_deref(),
-        engine.calendar.time_zone(),
-        engine.clock.now(),
-    )
-    .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let facts = Facts::read(&engine.store, &period).await?;
-    Ok(reports::build(
-        &period,
-        &engine.settings.routing.dispositions,
-        &facts,
-        engine.clock.now_ms(),
-    ))
-}
-
 async fn report(
     State(state): State<AppState>,
     q: Result<Query<PeriodQuery>, QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
     let Query(q) = q.map_err(|e| ApiError::BadRequest(format!("query: {}", e.body_text())))?;
-    Ok(Json(build(&state.engine, &q).await?))
+    Ok(Json(desk::reports::build(&state.engine, &q).await?))
 }
 
 async fn prometheus(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {

@@ -2,8 +2,7 @@
 //! (`/v1/messages/{id}/misread`); admins list what to review and assign or dismiss it
 //! (`/v1/review`). The rules and errors are `crate::review`'s; this only parses and renders.
 
-use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
@@ -12,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Principal;
-use super::error::{body, json};
+use super::json_body::ActionBody;
 use super::{ApiError, AppState};
 use crate::review::{self, Ctx, Filter, Mark, Reason};
 
@@ -22,17 +21,6 @@ pub fn router() -> Router<AppState> {
         .route("/v1/review", get(list))
         .route("/v1/review/{id}/assign", post(assign))
         .route("/v1/review/{id}/dismiss", post(dismiss))
-}
-
-fn parse<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return json(b"{}");
-    }
-    json(&bytes)
 }
 
 fn actor(p: &Principal) -> String {
@@ -53,9 +41,8 @@ async fn misread(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(b): ActionBody<MisreadBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let b: MisreadBody = parse(&state, raw)?;
     let mark = review::mark(
         &Ctx::of(&state.engine),
         id,
@@ -128,9 +115,8 @@ async fn assign(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(b): ActionBody<AssignBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let b: AssignBody = parse(&state, raw)?;
     let folds = b.folds.unwrap_or(review::DEFAULT_FOLDS);
     if !(2..=10).contains(&folds) {
         return Err(ApiError::BadRequest("folds must be 2 to 10".into()));

@@ -1,8 +1,6 @@
 //! `/v1/queue`, `/v1/me` and what agents do with routed conversations over the API: accept,
 //! decline, transfer, hand back, resolve, reply and react. The rules are the desk's.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Principal;
-use super::error::{body, json};
+use super::json_body::ActionBody;
 use super::{ApiError, AppState};
 use crate::channels::OutboundKind;
 use crate::desk::commands::{self, ReplyMode};
@@ -55,18 +53,6 @@ async fn me(State(state): State<AppState>, p: Principal) -> Result<Json<Value>, 
     ))
 }
 
-fn parse<T: serde::de::DeserializeOwned>(
-    state: &AppState,
-    raw: Result<Bytes, BytesRejection>,
-) -> Result<T, ApiError> {
-    let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    // An empty body is an empty object: most actions need nothing more.
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return json(b"{}");
-    }
-    json(&bytes)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct ForAgent {
@@ -84,9 +70,8 @@ async fn accept(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(f): ActionBody<ForAgent>,
 ) -> Result<Json<Value>, ApiError> {
-    let f: ForAgent = parse(&state, raw)?;
     let o = commands::accept(&state.engine, &p.who(), id, f.agent_id).await?;
     Ok(done(&state, o))
 }
@@ -95,9 +80,8 @@ async fn decline(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(f): ActionBody<ForAgent>,
 ) -> Result<Json<Value>, ApiError> {
-    let f: ForAgent = parse(&state, raw)?;
     let o = commands::decline(&state.engine, &p.who(), id, f.agent_id).await?;
     Ok(done(&state, o))
 }
@@ -114,9 +98,8 @@ async fn transfer(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(b): ActionBody<TransferBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let b: TransferBody = parse(&state, raw)?;
     let o = commands::transfer(&state.engine, &p.who(), id, b.to).await?;
     Ok(done(&state, o))
 }
@@ -142,9 +125,8 @@ async fn resolve(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(b): ActionBody<ResolveBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let b: ResolveBody = parse(&state, raw)?;
     let o = commands::resolve(&state.engine, &p.who(), id, &b.disposition, b.note).await?;
     Ok(done(&state, o))
 }
@@ -171,9 +153,8 @@ async fn reply(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(b): ActionBody<ReplyBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let b: ReplyBody = parse(&state, raw)?;
     let ack = match (&b.acknowledgement, b.mode) {
         (Some(a), _) => Some(a.clone()),
         (None, ReplyMode::MoveToPrivate) => {
@@ -209,9 +190,8 @@ async fn react(
     State(state): State<AppState>,
     p: Principal,
     Path(id): Path<i64>,
-    raw: Result<Bytes, BytesRejection>,
+    ActionBody(b): ActionBody<ReactBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let b: ReactBody = parse(&state, raw)?;
     let kind = match b.kind.as_str() {
         "like" => OutboundKind::Like,
         "repost" => OutboundKind::Repost,

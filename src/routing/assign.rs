@@ -84,7 +84,7 @@ pub enum Effect {
 }
 
 #[derive(Debug, Clone, Default)]
-pub struct Router {
+pub struct Switchboard {
     config: RoutingConfig,
     pub(super) agents: BTreeMap<i64, Agent>,
     pub(super) queue: BTreeMap<i64, QueueItem>,
@@ -94,7 +94,7 @@ pub struct Router {
     pub(super) loads: BTreeMap<i64, u32>,
 }
 
-impl Router {
+impl Switchboard {
     pub fn new(config: RoutingConfig) -> Result<Self, RoutingError> {
         config.validate()?;
         Ok(Self {

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use crate::policy::Priority;
-pub use assign::{Assignment, Effect, OpenOffer, RequeueReason, Router};
+pub use assign::{Assignment, Effect, OpenOffer, RequeueReason, Switchboard};
 pub use config::{QueueOrder, RoutingConfig};
 pub use snapshot::{Place, Placed};
 

@@ -92,12 +92,12 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn build(specs: &[AgentSpec]) -> Router {
+fn build(specs: &[AgentSpec]) -> Switchboard {
     let config = RoutingConfig {
         sla_secs: 60,
         ..RoutingConfig::default()
     };
-    let mut r = Router::new(config).expect("default config is valid");
+    let mut r = Switchboard::new(config).expect("default config is valid");
     for (i, s) in specs.iter().enumerate() {
         let id = i64::try_from(i).expect("few agents") + 1;
         let agent = Agent {
@@ -138,7 +138,7 @@ type Snapshot = (
     Vec<Agent>,
 );
 
-fn snapshot(r: &Router) -> Snapshot {
+fn snapshot(r: &Switchboard) -> Snapshot {
     (
         r.queue().clone(),
         r.offers().clone(),
@@ -147,7 +147,7 @@ fn snapshot(r: &Router) -> Snapshot {
     )
 }
 
-fn check(r: &Router, live: &BTreeSet<i64>) -> Result<(), TestCaseError> {
+fn check(r: &Switchboard, live: &BTreeSet<i64>) -> Result<(), TestCaseError> {
     let (q, o, a) = (r.queue(), r.offers(), r.assignments());
     // Exactly one place each: the maps are keyed by conversation, so together with the total
     // count this rules out both loss and duplication.
@@ -278,7 +278,7 @@ proptest! {
                 Op::Restore => {
                     let placed = r.placements();
                     let agents = r.agents().values().cloned().collect();
-                    let back = Router::restore(r.config().clone(), agents, placed.values().cloned().collect())
+                    let back = Switchboard::restore(r.config().clone(), agents, placed.values().cloned().collect())
                         .expect("the config was valid");
                     prop_assert_eq!(snapshot(&back), snapshot(&r), "restoring changed the router");
                     r = back;

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Agent, Assignment, Offer, OpenOffer, QueueItem, Router, RoutingConfig, RoutingError};
+use super::{
+    Agent, Assignment, Offer, OpenOffer, QueueItem, RoutingConfig, RoutingError, Switchboard,
+};
 
 /// Where a routed conversation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +51,7 @@ pub struct Placed {
     pub place: Place,
 }
 
-impl Router {
+impl Switchboard {
     /// A router holding exactly these agents and routed conversations. Loads are counted from
     /// the assignments; nothing is re-decided.
     pub fn restore(
@@ -57,7 +59,7 @@ impl Router {
         agents: Vec<Agent>,
         placed: Vec<Placed>,
     ) -> Result<Self, RoutingError> {
-        let mut r = Router::new(config)?;
+        let mut r = Switchboard::new(config)?;
         for a in agents {
             r.agents.insert(a.id, a);
         }
@@ -154,7 +156,7 @@ mod tests {
 
     #[test]
     fn a_restored_router_has_the_same_placements_and_loads() {
-        let mut r = Router::new(RoutingConfig::default()).unwrap();
+        let mut r = Switchboard::new(RoutingConfig::default()).unwrap();
         r.upsert_agent(agent(1), 0).unwrap();
         r.upsert_agent(agent(2), 0).unwrap();
         for c in 1..=4 {
@@ -165,7 +167,7 @@ mod tests {
         r.accept(1, 1, 11).unwrap();
         let placed = r.placements();
         let agents = r.agents().values().cloned().collect();
-        let back = Router::restore(
+        let back = Switchboard::restore(
             r.config().clone(),
             agents,
             placed.values().cloned().collect(),

@@ -24,12 +24,12 @@ fn agent(id: i64, skills: &[(&str, u8)], capacity: u32) -> Agent {
     }
 }
 
-fn router(agents: Vec<Agent>) -> Router {
+fn router(agents: Vec<Agent>) -> Switchboard {
     router_with(RoutingConfig::default(), agents)
 }
 
-fn router_with(config: RoutingConfig, agents: Vec<Agent>) -> Router {
-    let mut r = Router::new(config).expect("valid config");
+fn router_with(config: RoutingConfig, agents: Vec<Agent>) -> Switchboard {
+    let mut r = Switchboard::new(config).expect("valid config");
     for a in agents {
         r.upsert_agent(a, T0).expect("valid agent");
     }
@@ -55,7 +55,7 @@ fn offers(effects: &[Effect]) -> Vec<(i64, i64)> {
 }
 
 /// Enqueue, offer and accept `conversation_id` for `agent_id` (the only free candidate).
-fn assign(r: &mut Router, conversation_id: i64, agent_id: i64, now: i64) {
+fn assign(r: &mut Switchboard, conversation_id: i64, agent_id: i64, now: i64) {
     r.enqueue(item(conversation_id, "billing", Priority::Normal, now))
         .expect("enqueued");
     let e = r.tick(now);
@@ -656,7 +656,10 @@ fn routing_config_without_dispositions_or_with_a_zero_timeout_is_refused() {
         dispositions: Vec::new(),
         ..RoutingConfig::default()
     };
-    assert!(matches!(Router::new(empty), Err(RoutingError::Config(_))));
+    assert!(matches!(
+        Switchboard::new(empty),
+        Err(RoutingError::Config(_))
+    ));
     let zero = RoutingConfig {
         offer_timeout_secs: 0,
         ..RoutingConfig::default()

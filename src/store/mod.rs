@@ -40,6 +40,18 @@ pub enum StoreError {
     Directory(String, std::io::Error),
 }
 
+impl StoreError {
+    /// The stable machine code clients see for this error.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "store_unavailable",
+            Self::NotFound(_) => "not_found",
+            Self::Conflict(_) => "conflict",
+            Self::Query(_) | Self::Migrate(_) | Self::Directory(..) => "internal",
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {

@@ -3,7 +3,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, Tx};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Switch {
@@ -36,7 +36,8 @@ pub async fn get(store: &Store, name: &str) -> Result<Option<Switch>, StoreError
     .map_err(|e: sqlx::Error| e.into())
 }
 
-pub async fn set(store: &Store, s: &Switch) -> Result<(), StoreError> {
+/// Write a switch inside the caller's transaction (its event goes in the same one).
+pub async fn set(tx: &mut Tx, s: &Switch) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO switches (name, is_on, message, actor, changed_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (name) DO UPDATE SET is_on = excluded.is_on, message = excluded.message, \
@@ -47,7 +48,7 @@ pub async fn set(store: &Store, s: &Switch) -> Result<(), StoreError> {
     .bind(s.message.as_deref())
     .bind(&s.actor)
     .bind(s.changed_at)
-    .execute(&store.pool)
+    .execute(&mut **tx)
     .await?;
     Ok(())
 }
