@@ -157,7 +157,13 @@ pub async fn spawn_with(
     with_brain: bool,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
-    spawn_built(db, with_brain, false, configure).await
+    spawn_built(db, with_brain, false, false, configure).await
+}
+
+/// The app with its background workers running, as `hearken serve` runs them: for the few
+/// tests about what happens between a request and the workers (races a drain would hide).
+pub async fn spawn_running(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_built(TestDb::new(db), true, false, true, configure).await
 }
 
 /// The server watching `intents` (a copy of the example bot the test edits); `with_brain`:
@@ -165,7 +171,7 @@ pub async fn spawn_with(
 /// load one at start).
 pub async fn spawn_watching(db: Db, intents: &std::path::Path, with_brain: bool) -> TestApp {
     let intents = intents.to_path_buf();
-    spawn_built(TestDb::new(db), with_brain, true, move |s| {
+    spawn_built(TestDb::new(db), with_brain, true, false, move |s| {
         s.nlu.intents_dir = intents;
         s.nlu.sentiment_head = root().join("models/sentiment-head.json");
         s.nlu.model_dir = root().join("models/all-MiniLM-L6-v2");
@@ -178,6 +184,7 @@ async fn spawn_built(
     db: TestDb,
     with_brain: bool,
     watch_intents: bool,
+    workers: bool,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = Settings::default();
@@ -193,7 +200,7 @@ async fn spawn_built(
         BuildOptions {
             clock: clock.clone(),
             load_brain: false,
-            workers: false,
+            workers,
             watch_intents,
         },
     )

@@ -8,7 +8,7 @@ use wiremock::MockServer;
 
 use crate::console_support::{person, PASSWORD};
 use crate::harness::Browser;
-use crate::helpers::{spawn_app, Db, TestApp};
+use crate::helpers::{spawn_app, spawn_running, Db, TestApp};
 use crate::platform::{event, platform, post_api, with_api_channel, SECRET};
 
 pub const COMPLAINT: &str =
@@ -46,6 +46,23 @@ pub async fn online_agent(app: &TestApp, login: &str, skills: serde_json::Value)
     b.wait_for_text(".flash", "You are online.").await;
     b.wait_live().await;
     b
+}
+
+/// The first conversation waiting in the queue, once the running workers have put it there.
+async fn queued(app: &TestApp) -> i64 {
+    let until = std::time::Instant::now() + crate::harness::WAIT;
+    while std::time::Instant::now() < until {
+        let list = app.get("/v1/conversations?owner=queued").await;
+        if let Some(id) = list["conversations"][0]["id"].as_i64() {
+            return id;
+        }
+        // The workers are their own tasks here: nothing to drain, so look again shortly.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no conversation was queued within {:?}",
+        crate::harness::WAIT
+    );
 }
 
 fn offer(id: i64) -> String {
@@ -141,6 +158,26 @@ async fn an_agent_receives_a_complaint_live_reads_it_replies_in_private_and_reso
         .await,
         1
     );
+    b.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_who_comes_online_sees_the_offer_that_was_waiting_without_reloading() {
+    // The workers run as in `hearken serve`: going online wakes the routing worker, which
+    // offers while the browser is between the page and its live connection.
+    let platform = platform().await;
+    let app = spawn_running(Db::Sqlite, |s| with_api_channel(s, &platform)).await;
+    let e = event("t-waiting-1", "public", "t-waiting", "dana", COMPLAINT);
+    assert!(post_api(&app, &e, SECRET).await.status().is_success());
+    let id = queued(&app).await;
+
+    person(&app, "reyes", "agent", json!({"complaints": 3})).await;
+    let b = Browser::open(&app.addr).await;
+    b.sign_in("reyes", PASSWORD).await;
+    b.set_status("online").await;
+    // The clock stands still, so the offer cannot come back by expiring: only a live update
+    // brings it to this page.
+    b.wait_for(&offer(id)).await;
     b.close().await;
 }
 

@@ -62,7 +62,13 @@
       scheduleRefresh();
     });
     // The body says whether live updates are connected (styling, and tests wait on it).
-    es.onopen = function () { document.body.setAttribute("data-live-connected", ""); };
+    // A change made after this page was rendered but before the stream was subscribed (an
+    // offer made the moment the agent went online) would never be announced: look once on
+    // every (re)connect. Regions that did not change are left alone.
+    es.onopen = function () {
+      document.body.setAttribute("data-live-connected", "");
+      scheduleRefresh();
+    };
     es.onerror = function () {
       document.body.removeAttribute("data-live-connected"); // EventSource reconnects by itself
     };
