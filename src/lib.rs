@@ -10,7 +10,7 @@ pub mod desk;
 pub mod engine;
 pub mod events;
 pub mod http;
-pub mod inbox;
+pub mod intake;
 pub mod intents;
 pub mod metrics;
 pub mod nlu;
@@ -27,3 +27,6 @@ pub mod startup;
 pub mod store;
 pub mod tickets;
 pub mod workers;
+
+/// The old name of [`intake`], kept while `src/http` (being reorganised) still imports it.
+pub use intake as inbox;

@@ -14,7 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Secret, Settings};
 use crate::engine::Engine;
 use crate::http::{self, AppState};
-use crate::inbox::Intake;
+use crate::intake::Intake;
 use crate::policy::Calendar;
 use crate::store::{Store, StoreOptions};
 
@@ -166,6 +166,7 @@ impl Application {
             opts.clock.clone(),
             settings.pipeline.intake_batch,
             engine.wake.pipeline.clone(),
+            engine.channels.health.clone(),
         );
         let state = AppState {
             engine: engine.clone(),

@@ -215,17 +215,6 @@ impl Channels {
             })
             .collect()
     }
-    /// Apply the channel's keyword monitoring; dropped posts are counted.
-    pub fn admit(&self, channel: &dyn Channel, event: &InboundEvent) -> bool {
-        match channel.monitor().map(|f| f.admit(event)) {
-            None | Some(Ok(())) => true,
-            Some(Err(why)) => {
-                tracing::debug!(channel = channel.name(), event_id = %event.event_id, ?why, "post filtered out");
-                self.health.count_filtered(channel.name());
-                false
-            }
-        }
-    }
 }
 
 /// Parse a platform's `Retry-After` / rate-limit reset headers into a delay (ms). `now_ms` is
