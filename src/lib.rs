@@ -22,6 +22,7 @@ pub mod reload;
 pub mod reports;
 pub mod review;
 pub mod routing;
+pub mod secret;
 pub mod signature;
 pub mod startup;
 pub mod store;
