@@ -2,12 +2,13 @@
 //! Unknown keys are an error at start; secrets are wrapped in [`Secret`] and never printed.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::channels::registry::{ChannelSettings, WebchatSettings};
 use crate::policy::{CalendarConfig, PolicyConfig};
+pub use crate::secret::Secret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -18,61 +19,6 @@ pub enum ConfigError {
     },
     #[error("{origin}: {message}")]
     Invalid { origin: String, message: String },
-}
-
-/// A secret value: `Debug` and `Serialize` print `[redacted]`, only [`Secret::expose`] reveals it.
-/// In hearken.toml it is a string, `{ env = "NAME" }` (read from that environment variable) or
-/// `{ file = "/run/secrets/x" }` (read from that file, trailing newline dropped), so credentials
-/// stay out of the file and out of git.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum SecretSource {
-    Plain(String),
-    Env { env: String },
-    File { file: PathBuf },
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        match SecretSource::deserialize(d).map_err(|_| {
-            D::Error::custom(
-                "a secret is a string, { env = \"VARIABLE\" } or { file = \"/path/to/file\" }",
-            )
-        })? {
-            SecretSource::Plain(s) => Ok(Secret(s)),
-            SecretSource::Env { env } => std::env::var(&env).map(Secret).map_err(|_| {
-                D::Error::custom(format!("the environment variable {env} is not set"))
-            }),
-            SecretSource::File { file } => std::fs::read_to_string(&file)
-                .map(|s| Secret(s.trim_end_matches(['\n', '\r']).to_string()))
-                .map_err(|e| D::Error::custom(format!("cannot read {}: {e}", file.display()))),
-        }
-    }
-}
-
-impl Secret {
-    pub fn new(s: impl Into<String>) -> Self {
-        Self(s.into())
-    }
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("[redacted]")
-    }
-}
-
-impl Serialize for Secret {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str("[redacted]")
-    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -368,67 +314,6 @@ fn nats_stream() -> String {
 }
 fn nats_prefix() -> String {
     "hearken".into()
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct ChannelSettings {
-    pub webchat: WebchatSettings,
-    /// API channels: signed JSON in at `/v1/channels/<name>/webhook`, signed POSTs out.
-    pub api: Vec<crate::channels::api::ApiChannelSettings>,
-    pub x: Vec<crate::channels::x::XSettings>,
-    pub facebook: Vec<crate::channels::facebook::FacebookSettings>,
-    pub slack: Vec<crate::channels::slack::SlackSettings>,
-    pub mastodon: Vec<crate::channels::mastodon::MastodonSettings>,
-    pub telegram: Vec<crate::channels::telegram::TelegramSettings>,
-    /// Seconds between credential and webhook checks of every channel by `serve` (the first
-    /// runs at start); 0 turns them off. An expired token then shows in `/ready` and raises
-    /// `channel.unhealthy` before a customer's reply fails.
-    pub check_interval_secs: u64,
-}
-
-impl ChannelSettings {
-    /// Every configured channel name with its table, in configuration order.
-    pub fn names(&self) -> Vec<(&'static str, &str)> {
-        let mut out = Vec::new();
-        if self.webchat.enabled {
-            out.push(("webchat", crate::channels::webchat::NAME));
-        }
-        out.extend(self.api.iter().map(|c| ("api", c.name.as_str())));
-        out.extend(self.x.iter().map(|c| ("x", c.name.as_str())));
-        out.extend(self.facebook.iter().map(|c| ("facebook", c.name.as_str())));
-        out.extend(self.slack.iter().map(|c| ("slack", c.name.as_str())));
-        out.extend(self.mastodon.iter().map(|c| ("mastodon", c.name.as_str())));
-        out.extend(self.telegram.iter().map(|c| ("telegram", c.name.as_str())));
-        out
-    }
-}
-
-impl Default for ChannelSettings {
-    fn default() -> Self {
-        Self {
-            webchat: WebchatSettings { enabled: true },
-            api: Vec::new(),
-            x: Vec::new(),
-            facebook: Vec::new(),
-            slack: Vec::new(),
-            mastodon: Vec::new(),
-            telegram: Vec::new(),
-            check_interval_secs: 900,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebchatSettings {
-    pub enabled: bool,
-}
-
-impl Default for WebchatSettings {
-    fn default() -> Self {
-        Self { enabled: true }
-    }
 }
 
 /// The top-level tables; an environment variable `HEARKEN_<TABLE>_<KEY>` overrides `<table>.<key>`.

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 use crate::channels::{Channel, SendError};
 use crate::engine::Engine;
-use crate::inbox::Intake;
+use crate::intake::Intake;
 use crate::store::cursors;
 
 /// One poll of one channel: how many new events were committed, or when to try again. A
@@ -54,17 +54,10 @@ async fn poll_and_store(
         .await
         .map_err(|e| SendError::Retryable(format!("reading the cursor: {e}")))?;
     let polled = poller.poll(cursor.as_deref()).await?;
-    let mut new = 0;
-    for event in &polled.events {
-        if !engine.channels.admit(channel, event) {
-            continue;
-        }
-        match intake.submit(event).await {
-            Ok(crate::store::inbox::Stored::New(_)) => new += 1,
-            Ok(crate::store::inbox::Stored::Duplicate) => {}
-            Err(e) => return Err(SendError::Retryable(format!("storing: {e}"))),
-        }
-    }
+    let accepted = intake
+        .accept(channel, &polled.events)
+        .await
+        .map_err(|e| SendError::Retryable(format!("storing: {e}")))?;
     if let Some(next) = polled.cursor.as_deref() {
         if cursor.as_deref() != Some(next) {
             cursors::set(&engine.store, name, next, engine.clock.now_ms())
@@ -72,7 +65,7 @@ async fn poll_and_store(
                 .map_err(|e| SendError::Retryable(format!("saving the cursor: {e}")))?;
         }
     }
-    Ok(new)
+    Ok(accepted.new)
 }
 
 /// A loop per polled channel until shutdown.

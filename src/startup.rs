@@ -7,15 +7,13 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::channels::api::ApiChannel;
-use crate::channels::{facebook, mastodon, slack, telegram, x};
-use crate::channels::{webchat::Webchat, Channels};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Secret, Settings};
+use crate::config::Settings;
 use crate::engine::Engine;
 use crate::http::{self, AppState};
-use crate::inbox::Intake;
+use crate::intake::Intake;
 use crate::policy::Calendar;
+use crate::secret::Secret;
 use crate::store::{Store, StoreOptions};
 
 #[derive(Debug, thiserror::Error)]
@@ -88,30 +86,9 @@ pub async fn build_engine(
     let store = open_store(&settings).await?;
     let calendar = Calendar::new(settings.calendar.clone())
         .map_err(|e| StartupError::Calendar(e.to_string()))?;
-    let mut channels = Channels::default();
-    if settings.channels.webchat.enabled {
-        channels.insert(Arc::new(Webchat));
-    }
-    let timeout = Duration::from_secs(settings.outbox.send_timeout_secs);
-    let cs = &settings.channels;
-    for c in &cs.api {
-        channels.insert(Arc::new(ApiChannel::new(c.clone(), timeout)));
-    }
-    for c in &cs.x {
-        channels.insert(Arc::new(x::XChannel::new(c.clone(), timeout)));
-    }
-    for c in &cs.facebook {
-        channels.insert(Arc::new(facebook::FacebookChannel::new(c.clone(), timeout)));
-    }
-    for c in &cs.slack {
-        channels.insert(Arc::new(slack::SlackChannel::new(c.clone(), timeout)));
-    }
-    for c in &cs.mastodon {
-        channels.insert(Arc::new(mastodon::MastodonChannel::new(c.clone(), timeout)));
-    }
-    for c in &cs.telegram {
-        channels.insert(Arc::new(telegram::TelegramChannel::new(c.clone(), timeout)));
-    }
+    let channels = settings
+        .channels
+        .build(Duration::from_secs(settings.outbox.send_timeout_secs));
     Ok(Arc::new(Engine::new(
         store, settings, calendar, channels, clock,
     )))
@@ -166,6 +143,7 @@ impl Application {
             opts.clock.clone(),
             settings.pipeline.intake_batch,
             engine.wake.pipeline.clone(),
+            engine.channels.health.clone(),
         );
         let state = AppState {
             engine: engine.clone(),

@@ -10,8 +10,8 @@ use super::{
     classify_response, transport_error, Author, Channel, InboundError, InboundEvent, Outbound,
     SendError, Sent, Webhook, WebhookReply, WebhookRequest,
 };
-use crate::config::Secret;
 use crate::policy::Visibility;
+use crate::secret::Secret;
 use crate::signature;
 
 #[derive(Debug, Clone, serde::Serialize, Deserialize)]

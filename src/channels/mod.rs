@@ -1,6 +1,6 @@
 //! Channels: the `Channel` trait (send an outbound action to a platform, receive its webhooks or
-//! poll it, check its credentials), the inbound event every adapter produces, and the registry
-//! of configured channels. One file (or folder) per platform.
+//! poll it, check its credentials), the inbound event every adapter produces, and the configured
+//! channels by name (`registry.rs` lists the platforms). One file (or folder) per platform.
 
 pub mod api;
 pub mod checks;
@@ -8,6 +8,7 @@ pub mod facebook;
 pub mod filter;
 pub mod health;
 pub mod mastodon;
+pub mod registry;
 pub mod slack;
 pub mod telegram;
 pub mod webchat;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 pub use filter::MonitorFilter;
 pub use health::{CheckReport, HealthBoard, Registration};
+pub use registry::{ChannelSettings, WebchatSettings};
 pub use webhook::{InboundError, Webhook, WebhookReply, WebhookRequest};
 
 use futures::future::BoxFuture;
@@ -214,17 +216,6 @@ impl Channels {
                 (n.to_string(), v)
             })
             .collect()
-    }
-    /// Apply the channel's keyword monitoring; dropped posts are counted.
-    pub fn admit(&self, channel: &dyn Channel, event: &InboundEvent) -> bool {
-        match channel.monitor().map(|f| f.admit(event)) {
-            None | Some(Ok(())) => true,
-            Some(Err(why)) => {
-                tracing::debug!(channel = channel.name(), event_id = %event.event_id, ?why, "post filtered out");
-                self.health.count_filtered(channel.name());
-                false
-            }
-        }
     }
 }
 

@@ -15,7 +15,7 @@ use super::error::body;
 use super::{ApiError, AppState};
 use crate::channels::webhook::Method as HookMethod;
 use crate::channels::{InboundError, WebhookReply, WebhookRequest};
-use crate::store::inbox::Stored;
+use crate::intake::Accepted;
 
 /// Public routes: platforms call them, each adapter verifies its own scheme.
 pub fn router() -> Router<AppState> {
@@ -86,35 +86,28 @@ async fn webhook(
         }
         WebhookReply::Events(events) => events,
     };
-    let (mut accepted, mut duplicate, mut filtered) = (0, 0, 0);
-    let mut ids = Vec::with_capacity(events.len());
-    for event in events {
-        if !channels.admit(channel.as_ref(), &event) {
-            filtered += 1;
-            continue;
-        }
-        match state.intake.submit(&event).await? {
-            Stored::New(_) => accepted += 1,
-            Stored::Duplicate => duplicate += 1,
-        }
-        ids.push(event.event_id);
-    }
-    // One event keeps the shape API channels have always answered with.
-    let status = match (accepted, duplicate) {
+    let accepted = state.intake.accept(channel.as_ref(), &events).await?;
+    Ok((StatusCode::OK, Json(answer(&accepted))).into_response())
+}
+
+/// The webhook's JSON answer; one event keeps the shape API channels have always answered with.
+fn answer(accepted: &Accepted) -> Value {
+    let status = match (accepted.new, accepted.duplicate) {
         (0, d) if d > 0 => "duplicate",
         (0, _) => "ignored",
         _ => "accepted",
     };
     let mut answer = json!({
         "status": status,
-        "accepted": accepted,
-        "duplicate": duplicate,
-        "filtered": filtered,
+        "accepted": accepted.new,
+        "duplicate": accepted.duplicate,
+        "filtered": accepted.filtered,
     });
-    if ids.len() == 1 {
-        answer["event_id"] = json!(ids[0]);
+    let ids: Vec<&str> = accepted.stored_ids().collect();
+    if let [id] = ids[..] {
+        answer["event_id"] = json!(id);
     }
-    Ok((StatusCode::OK, Json(answer)).into_response())
+    answer
 }
 
 /// Every channel with its platform, how it receives, and its health.

@@ -121,11 +121,11 @@ impl From<StoreError> for ApiError {
     }
 }
 
-impl From<crate::inbox::IntakeError> for ApiError {
-    fn from(e: crate::inbox::IntakeError) -> Self {
+impl From<crate::intake::IntakeError> for ApiError {
+    fn from(e: crate::intake::IntakeError) -> Self {
         match e {
-            crate::inbox::IntakeError::Store(s) => s.into(),
-            crate::inbox::IntakeError::Stopped => Self::NotReady("shutting down".into()),
+            crate::intake::IntakeError::Store(s) => s.into(),
+            crate::intake::IntakeError::Stopped => Self::NotReady("shutting down".into()),
         }
     }
 }

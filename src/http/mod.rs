@@ -26,7 +26,7 @@ use axum::Router;
 
 use crate::config::Secret;
 use crate::engine::Engine;
-use crate::inbox::Intake;
+use crate::intake::Intake;
 pub use error::ApiError;
 
 /// State shared by every handler.

@@ -22,7 +22,6 @@ use super::{ApiError, AppState};
 use crate::channels::{webchat, Author, InboundEvent};
 use crate::policy::Visibility;
 use crate::store::conversations;
-use crate::store::inbox::Stored;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -128,9 +127,15 @@ async fn send(
         },
         text: text.to_string(),
     };
-    let status = match state.intake.submit(&event).await? {
-        Stored::New(_) => "accepted",
-        Stored::Duplicate => "duplicate",
+    // The web chat has no keyword monitoring: its one event is new or a repeat.
+    let accepted = state
+        .intake
+        .accept(&webchat::Webchat, std::slice::from_ref(&event))
+        .await?;
+    let status = if accepted.duplicate > 0 {
+        "duplicate"
+    } else {
+        "accepted"
     };
     Ok((StatusCode::ACCEPTED, Json(Accepted { status, event_id })))
 }

@@ -130,7 +130,7 @@ pub struct TestApp {
     pub addr: String,
     pub engine: Arc<Engine>,
     /// The inbox writer, for polled channels (`hearken::poller::poll_once`).
-    pub intake: hearken::inbox::Intake,
+    pub intake: hearken::intake::Intake,
     pub token: String,
     pub clock: Arc<ManualClock>,
     pub http: reqwest::Client,

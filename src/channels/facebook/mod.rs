@@ -21,7 +21,7 @@ use super::{
     Channel, CheckReport, InboundError, MonitorFilter, Outbound, Registration, SendError, Sent,
     Webhook, WebhookReply, WebhookRequest,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// The header Meta signs every event notification with.
 pub const SIGNATURE_HEADER: &str = "x-hub-signature-256";

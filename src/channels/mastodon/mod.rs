@@ -26,7 +26,7 @@ use super::{
     classify_response, retry_after_from_headers, transport_error, Channel, CheckReport,
     MonitorFilter, Outbound, Poller, Registration, SendError, Sent,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Who sees a public reply (Mastodon's own names; `private` is followers-only). Private
 /// replies are always `direct`.

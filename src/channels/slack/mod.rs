@@ -25,7 +25,7 @@ use super::{
     Channel, CheckReport, InboundError, MonitorFilter, Outbound, Registration, SendError, Sent,
     Webhook, WebhookReply, WebhookRequest,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Slack's window for `X-Slack-Request-Timestamp`: older (or further ahead) is a replay.
 pub const MAX_SKEW_SECS: i64 = 300;

@@ -17,7 +17,7 @@ use super::{
     Channel, CheckReport, InboundError, MonitorFilter, Outbound, Registration, SendError, Sent,
     Webhook, WebhookReply, WebhookRequest,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 pub use parse::parse_payload;
 

@@ -11,8 +11,8 @@ use super::{TelegramSettings, ALLOWED_UPDATES};
 use crate::channels::{
     retry_after_from_headers, CheckReport, Outbound, OutboundKind, Registration, SendError, Sent,
 };
-use crate::config::Secret;
 use crate::policy::Visibility;
+use crate::secret::Secret;
 
 /// `sendMessage` takes 1-4096 characters (counted in UTF-16 code units).
 pub(super) const MAX_TEXT_UTF16: usize = 4096;

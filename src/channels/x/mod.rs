@@ -25,7 +25,7 @@ use super::{
     Channel, CheckReport, InboundError, MonitorFilter, Outbound, Registration, SendError, Sent,
     Webhook, WebhookReply, WebhookRequest,
 };
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// The header X signs every event delivery with.
 pub const SIGNATURE_HEADER: &str = "x-twitter-webhooks-signature";

@@ -8,8 +8,8 @@ use super::{fixture, fixture_json, page};
 use crate::channels::facebook::{parse_payload, verify_signature, FacebookChannel};
 use crate::channels::webhook::Method;
 use crate::channels::{InboundError, InboundEvent, Webhook, WebhookReply, WebhookRequest};
-use crate::config::Secret;
 use crate::policy::Visibility;
+use crate::secret::Secret;
 
 /// A `page` body with one entry for `page_id` holding `messaging` items.
 fn messaging_body(page_id: &str, items: Vec<Value>) -> Vec<u8> {

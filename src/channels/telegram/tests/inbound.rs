@@ -293,7 +293,7 @@ fn the_documented_webhook_delivery_is_accepted_with_its_secret_token() {
         .as_str()
         .unwrap();
     let mut s = settings();
-    s.secret_token = crate::config::Secret::new(secret);
+    s.secret_token = crate::secret::Secret::new(secret);
     let channel = TelegramChannel::new(s, std::time::Duration::from_secs(5));
     let mut headers = HeaderMap::new();
     headers.insert(SECRET_HEADER, HeaderValue::from_str(secret).unwrap());

@@ -1,63 +1,26 @@
-//! Intake: inbound events are committed to the inbox before the platform is acknowledged.
-//! One writer task groups concurrent requests into one transaction (group commit), so a burst
-//! costs one fsync, not one per message; no request is answered before its commit.
+//! The group-commit writer: one task takes every waiting submission and commits them in one
+//! transaction, so a burst costs one fsync, not one per message; no submitter hears back before
+//! its commit.
 
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::channels::InboundEvent;
 use crate::clock::Clock;
 use crate::store::inbox::{self, NewInbound, Stored};
 use crate::store::{Store, StoreError};
 
-#[derive(Debug, thiserror::Error)]
-pub enum IntakeError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the intake writer has stopped")]
-    Stopped,
+/// One event waiting for the next commit.
+pub(super) struct Job {
+    pub channel: String,
+    pub event_id: String,
+    pub json: String,
+    pub reply: oneshot::Sender<Result<Stored, StoreError>>,
 }
 
-struct Job {
-    channel: String,
-    event_id: String,
-    json: String,
-    reply: oneshot::Sender<Result<Stored, StoreError>>,
-}
-
-/// A handle to the group-commit writer.
-#[derive(Clone)]
-pub struct Intake {
-    jobs: mpsc::Sender<Job>,
-}
-
-impl Intake {
-    /// Start the writer; `wake` is notified after each commit that stored something new.
-    pub fn start(store: Store, clock: Arc<dyn Clock>, max_batch: usize, wake: Arc<Notify>) -> Self {
-        let (tx, rx) = mpsc::channel(max_batch.max(1) * 8);
-        tokio::spawn(writer(store, clock, max_batch.max(1), wake, rx));
-        Self { jobs: tx }
-    }
-
-    /// Store `event` durably; `Duplicate` when the platform already delivered it.
-    pub async fn submit(&self, event: &InboundEvent) -> Result<Stored, IntakeError> {
-        let json = serde_json::to_string(event).expect("InboundEvent serialises; this is a bug");
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job {
-                channel: event.channel.clone(),
-                event_id: event.event_id.clone(),
-                json,
-                reply,
-            })
-            .await
-            .map_err(|_| IntakeError::Stopped)?;
-        Ok(answer.await.map_err(|_| IntakeError::Stopped)??)
-    }
-}
-
-async fn writer(
+/// Commit batches of up to `max_batch` jobs until every sender is gone; `wake` is notified after
+/// each commit that stored something new.
+pub(super) async fn run(
     store: Store,
     clock: Arc<dyn Clock>,
     max_batch: usize,
