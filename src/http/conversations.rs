@@ -170,9 +170,10 @@ async fn change_owner(
                 id,
                 &pipeline::Escalation {
                     skill: &skill,
-                    priority: conv
-                        .priority
-                        .unwrap_or(crate::policy::Priority::Normal as i64),
+                    priority: conv.priority.map_or(
+                        crate::policy::Priority::Normal,
+                        crate::policy::Priority::from_rank,
+                    ),
                     not_before: None,
                     reason: &c.reason,
                     cause: EscalationCause::Manual,
