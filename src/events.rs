@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use crate::config::{NatsSettings, WebhookSubscriber};
 use crate::engine::Engine;
+use crate::outbox::action::{OutboxAction, WebhookDelivery};
 use crate::signature;
 use crate::store::{self, outbox, StoreError, Tx};
 
@@ -119,16 +120,16 @@ pub async fn dispatch_once(engine: &Engine) -> Result<usize, String> {
             .filter(|s| wants(s, &e.kind))
         {
             let key = format!("evt:{}:{}", e.uuid, sub.name);
-            let payload = json!({ "subscriber": sub.name, "event": env }).to_string();
-            let channel = format!("webhook:{}", sub.name);
+            let action = OutboxAction::Webhook(WebhookDelivery {
+                subscriber: sub.name.clone(),
+                event: env.clone(),
+            });
             outbox::enqueue(
                 &mut tx,
                 &outbox::NewAction {
                     idempotency_key: &key,
                     conversation_id: None,
-                    channel: &channel,
-                    kind: "webhook",
-                    payload: &payload,
+                    action: &action,
                     deadline_ms: deadline,
                 },
                 now,
@@ -185,33 +186,30 @@ async fn publish_nats(
     Ok(())
 }
 
-/// Deliver one webhook (an outbox action of kind `webhook`).
+/// Deliver one webhook (an outbox `Webhook` action).
 pub async fn deliver_webhook(
     engine: &Engine,
-    payload: &Value,
+    delivery: &WebhookDelivery,
     delivery_id: &str,
 ) -> Result<(), crate::channels::SendError> {
     use crate::channels::SendError;
-    let name = payload["subscriber"].as_str().unwrap_or_default();
+    let name = &delivery.subscriber;
     let sub = engine
         .settings
         .events
         .webhooks
         .iter()
-        .find(|s| s.name == name)
+        .find(|s| &s.name == name)
         .ok_or_else(|| {
             SendError::Permanent(format!("webhook subscriber {name} is no longer configured"))
         })?;
-    let body = payload["event"].to_string();
+    let body = delivery.event.to_string();
     let now = engine.clock.now();
     let resp = engine
         .http
         .post(&sub.url)
         .header("content-type", "application/json")
-        .header(
-            "x-hearken-event",
-            payload["event"]["kind"].as_str().unwrap_or_default(),
-        )
+        .header("x-hearken-event", delivery.event_kind())
         .header("x-hearken-delivery", delivery_id)
         .header(
             signature::HEADER,

@@ -12,6 +12,7 @@ use crate::engine::{Brain, Engine};
 use crate::events::{self, kind};
 use crate::nlu::classifier::Verdict;
 use crate::nlu::Analysis;
+use crate::outbox::action::{OutboxAction, SendAction, TicketReply, TicketRequest};
 use crate::policy::{
     self, CalendarStatus, Decision, DecisionAction, EscalationCause, Owner, Situation, Visibility,
 };
@@ -310,22 +311,25 @@ impl Ctx<'_> {
         self.now + self.engine.settings.outbox.retry_for_secs as i64 * 1000
     }
     async fn enqueue(&self, tx: &mut Tx, i: usize, kind: OutboundKind) -> Result<(), StoreError> {
-        let action = Outbound {
-            kind,
-            thread_id: self.ev.thread_id.clone(),
-            target_message_id: Some(self.ev.message_id.clone()),
-            recipient: self.ev.author.handle.clone(),
-        };
-        let payload = serde_json::to_string(&action).expect("Outbound serialises; this is a bug");
-        let kind_name = action.kind.name();
+        let action = OutboxAction::Send(SendAction {
+            channel: self.ev.channel.clone(),
+            outbound: Outbound {
+                kind,
+                thread_id: self.ev.thread_id.clone(),
+                target_message_id: Some(self.ev.message_id.clone()),
+                recipient: self.ev.author.handle.clone(),
+            },
+            author: None,
+        });
+        self.queue(tx, i, &action).await
+    }
+    async fn queue(&self, tx: &mut Tx, i: usize, action: &OutboxAction) -> Result<(), StoreError> {
         outbox::enqueue(
             tx,
             &outbox::NewAction {
                 idempotency_key: &self.key(i),
                 conversation_id: Some(self.conv.id),
-                channel: &self.ev.channel,
-                kind: kind_name,
-                payload: &payload,
+                action,
                 deadline_ms: self.deadline(),
             },
             self.now,
@@ -400,7 +404,7 @@ async fn apply_decision(
                 c.conv.id,
                 &Escalation {
                     skill,
-                    priority: *priority as i64,
+                    priority: *priority,
                     not_before: not_before.map(|t| t.timestamp_millis()),
                     reason: &d.reason,
                     cause: d.cause.unwrap_or(EscalationCause::Unsure),
@@ -425,7 +429,7 @@ async fn apply_decision(
                     c.conv.id,
                     &Escalation {
                         skill,
-                        priority: policy::Priority::Normal as i64,
+                        priority: policy::Priority::Normal,
                         not_before: None,
                         reason,
                         cause: EscalationCause::NoTicketIntegration,
@@ -434,31 +438,34 @@ async fn apply_decision(
                 )
                 .await?;
             } else {
-                let payload = json!({
-                    "title": title,
-                    "body": format!("From {} on {}:\n\n> {}\n\nConversation {}", c.ev.author.handle, c.ev.channel, c.ev.text, c.conv.id),
-                    "skill": skill,
-                    "reply_visibility": reply_visibility,
-                    "reply_template": reply_template,
-                    "thread_id": c.ev.thread_id,
-                    "target_message_id": c.ev.message_id,
-                    "recipient": c.ev.author.handle,
-                    "channel": c.ev.channel,
-                    "fields": {"name": c.ev.author.name.clone().unwrap_or_else(|| c.ev.author.handle.clone()), "handle": c.ev.author.handle, "channel": c.ev.channel},
-                });
-                outbox::enqueue(
-                    tx,
-                    &outbox::NewAction {
-                        idempotency_key: &c.key(i),
-                        conversation_id: Some(c.conv.id),
-                        channel: "tickets",
-                        kind: "ticket",
-                        payload: &payload.to_string(),
-                        deadline_ms: c.deadline(),
+                let ev = c.ev;
+                let name = ev.author.name.clone();
+                let ticket = OutboxAction::Ticket(TicketRequest {
+                    title: title.clone(),
+                    body: format!(
+                        "From {} on {}:\n\n> {}\n\nConversation {}",
+                        ev.author.handle, ev.channel, ev.text, c.conv.id
+                    ),
+                    skill: skill.clone(),
+                    priority: policy::Priority::Normal,
+                    fields: [
+                        ("name", name.unwrap_or_else(|| ev.author.handle.clone())),
+                        ("handle", ev.author.handle.clone()),
+                        ("channel", ev.channel.clone()),
+                    ]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                    reply: TicketReply {
+                        channel: ev.channel.clone(),
+                        visibility: *reply_visibility,
+                        template: reply_template.clone(),
+                        thread_id: ev.thread_id.clone(),
+                        target_message_id: Some(ev.message_id.clone()),
+                        recipient: ev.author.handle.clone(),
                     },
-                    c.now,
-                )
-                .await?;
+                });
+                c.queue(tx, i, &ticket).await?;
             }
         }
         DecisionAction::Silence => {}
@@ -469,7 +476,7 @@ async fn apply_decision(
 /// Where and how urgently a conversation goes to the agents.
 pub struct Escalation<'a> {
     pub skill: &'a str,
-    pub priority: i64,
+    pub priority: policy::Priority,
     /// Unix ms before which no agent should take it (closed hours).
     pub not_before: Option<i64>,
     pub reason: &'a str,
@@ -491,6 +498,8 @@ pub async fn escalate(
         reason,
         cause,
     } = *e;
+    // The store and the events keep the number (1 urgent .. 3 normal).
+    let rank = priority as i64;
     let conv = convs::get_tx(tx, conversation_id).await?;
     if conv.owner != Owner::Bot.as_str() {
         return Ok(());
@@ -504,8 +513,8 @@ pub async fn escalate(
         now,
     )
     .await?;
-    convs::set_routing(tx, conversation_id, skill, priority, not_before).await?;
-    let mut item = QueueItem::new(conversation_id, skill, priority_of(priority), reason, now);
+    convs::set_routing(tx, conversation_id, skill, rank, not_before).await?;
+    let mut item = QueueItem::new(conversation_id, skill, priority, reason, now);
     item.not_before_ms = not_before;
     routing::enqueue(tx, &item, cause.as_str(), &conv.channel).await?;
     routing::record_escalation(
@@ -514,7 +523,7 @@ pub async fn escalate(
             conversation_id,
             channel: &conv.channel,
             skill,
-            priority,
+            priority: rank,
             cause: cause.as_str(),
             reason,
         },
@@ -526,19 +535,11 @@ pub async fn escalate(
         kind::CONVERSATION_ESCALATED,
         Some(conversation_id),
         json!({
-            "skill": skill, "priority": priority, "not_before": not_before, "reason": reason,
+            "skill": skill, "priority": rank, "not_before": not_before, "reason": reason,
             "cause": cause,
         }),
         now,
     )
     .await?;
     Ok(())
-}
-
-fn priority_of(n: i64) -> policy::Priority {
-    match n {
-        1 => policy::Priority::Urgent,
-        2 => policy::Priority::High,
-        _ => policy::Priority::Normal,
-    }
 }

@@ -1,22 +1,23 @@
 //! Tickets: the `ticket` action opens an issue in a tracker (GitHub Issues REST API, or a
 //! generic signed webhook) and returns the ticket's URL for the customer's reply.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::channels::{classify_response, transport_error, SendError};
 use crate::config::TicketSettings;
 use crate::engine::Engine;
+use crate::outbox::action::TicketRequest;
 use crate::signature;
 
-/// Open the ticket described by an outbox payload; returns its URL.
+/// Open the ticket of an outbox `Ticket` action; returns its URL.
 pub async fn open(
     engine: &Engine,
-    payload: &Value,
+    ticket: &TicketRequest,
     idempotency_key: &str,
 ) -> Result<String, SendError> {
     let now = engine.clock.now();
-    let title = payload["title"].as_str().unwrap_or("Ticket from social");
-    let body = payload["body"].as_str().unwrap_or_default();
+    let title = &ticket.title;
+    let body = &ticket.body;
     match &engine.settings.tickets {
         TicketSettings::None => Err(SendError::Permanent(
             "no ticket integration configured".into(),
@@ -50,7 +51,7 @@ pub async fn open(
         }
         TicketSettings::Webhook { url, secret } => {
             let body = json!({ "idempotency_key": idempotency_key, "title": title, "body": body,
-                "skill": payload["skill"], "channel": payload["channel"] })
+                "skill": ticket.skill, "channel": ticket.reply.channel })
             .to_string();
             let resp = engine
                 .http

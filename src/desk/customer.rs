@@ -4,6 +4,7 @@
 
 use crate::channels::{Outbound, OutboundKind};
 use crate::engine::Engine;
+use crate::outbox::action::{OutboxAction, SendAction};
 use crate::policy::Visibility;
 use crate::store::conversations as convs;
 use crate::store::{outbox, StoreError, Tx};
@@ -46,26 +47,23 @@ pub async fn send(
     author: Option<&str>,
 ) -> Result<Option<i64>, StoreError> {
     let a = address(tx, conversation_id, message_id).await?;
-    let action = Outbound {
-        kind,
-        thread_id: a.thread_id,
-        target_message_id: a.target_message_id,
-        recipient: a.recipient,
-    };
-    let mut payload = serde_json::to_value(&action).expect("Outbound serialises; this is a bug");
-    if let (Some(author), Some(obj)) = (author, payload.as_object_mut()) {
-        // Read back by the outbox when the reply is recorded on the transcript.
-        obj.insert("author".into(), author.into());
-    }
+    let action = OutboxAction::Send(SendAction {
+        channel: a.channel,
+        outbound: Outbound {
+            kind,
+            thread_id: a.thread_id,
+            target_message_id: a.target_message_id,
+            recipient: a.recipient,
+        },
+        author: author.map(String::from),
+    });
     let now = engine.clock.now_ms();
     outbox::enqueue(
         tx,
         &outbox::NewAction {
             idempotency_key: key,
             conversation_id: Some(conversation_id),
-            channel: &a.channel,
-            kind: action.kind.name(),
-            payload: &payload.to_string(),
+            action: &action,
             deadline_ms: now + engine.settings.outbox.retry_for_secs as i64 * 1000,
         },
         now,

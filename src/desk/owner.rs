@@ -102,7 +102,7 @@ pub async fn change(
                 id,
                 &pipeline::Escalation {
                     skill: &skill,
-                    priority: conv.priority.unwrap_or(Priority::Normal as i64),
+                    priority: conv.priority.map_or(Priority::Normal, Priority::from_rank),
                     not_before: None,
                     reason,
                     cause: EscalationCause::Manual,

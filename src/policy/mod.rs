@@ -68,6 +68,17 @@ pub enum Priority {
     Normal = 3,
 }
 
+impl Priority {
+    /// From the number stored in `conversations.priority` (anything else is normal).
+    pub fn from_rank(n: i64) -> Self {
+        match n {
+            1 => Self::Urgent,
+            2 => Self::High,
+            _ => Self::Normal,
+        }
+    }
+}
+
 /// Everything policy needs to know about one inbound message.
 #[derive(Debug, Clone)]
 pub struct Situation<'a> {

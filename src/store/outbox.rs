@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, StoreError, Tx};
+use crate::outbox::OutboxAction;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxRow {
@@ -28,31 +29,31 @@ pub(super) const COLUMNS: &str =
     next_attempt_at, deadline_at, last_error, external_id, created_at, sent_at";
 
 pub(super) fn row(r: &sqlx::any::AnyRow) -> Result<OutboxRow, sqlx::Error> {
-    let payload: String = r.try_get(5)?;
+    let payload: String = r.try_get("payload")?;
     Ok(OutboxRow {
-        id: r.try_get(0)?,
-        idempotency_key: r.try_get(1)?,
-        conversation_id: r.try_get(2)?,
-        channel: r.try_get(3)?,
-        kind: r.try_get(4)?,
+        id: r.try_get("id")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        conversation_id: r.try_get("conversation_id")?,
+        channel: r.try_get("channel")?,
+        kind: r.try_get("kind")?,
+        // Not JSON at all: the worker finds no action in Null and dead-letters the row.
         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-        status: r.try_get(6)?,
-        attempts: r.try_get(7)?,
-        next_attempt_at: r.try_get(8)?,
-        deadline_at: r.try_get(9)?,
-        last_error: r.try_get(10)?,
-        external_id: r.try_get(11)?,
-        created_at: r.try_get(12)?,
-        sent_at: r.try_get(13)?,
+        status: r.try_get("status")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: r.try_get("next_attempt_at")?,
+        deadline_at: r.try_get("deadline_at")?,
+        last_error: r.try_get("last_error")?,
+        external_id: r.try_get("external_id")?,
+        created_at: r.try_get("created_at")?,
+        sent_at: r.try_get("sent_at")?,
     })
 }
 
+/// A new row; `kind`, `channel` and `payload` are all written from `action`.
 pub struct NewAction<'a> {
     pub idempotency_key: &'a str,
     pub conversation_id: Option<i64>,
-    pub channel: &'a str,
-    pub kind: &'a str,
-    pub payload: &'a str,
+    pub action: &'a OutboxAction,
     pub deadline_ms: i64,
 }
 
@@ -68,9 +69,9 @@ pub async fn enqueue(
     )
     .bind(a.idempotency_key)
     .bind(a.conversation_id)
-    .bind(a.channel)
-    .bind(a.kind)
-    .bind(a.payload)
+    .bind(a.action.channel())
+    .bind(a.action.kind())
+    .bind(a.action.to_payload())
     .bind(now_ms)
     .bind(a.deadline_ms)
     .bind(now_ms)

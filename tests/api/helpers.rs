@@ -162,6 +162,7 @@ pub async fn spawn_with(
 
 /// The app with its background workers running, as `hearken serve` runs them: for the few
 /// tests about what happens between a request and the workers (races a drain would hide).
+#[allow(dead_code)] // used by the browser tests, which share this file
 pub async fn spawn_running(db: Db, configure: impl FnOnce(&mut Settings)) -> TestApp {
     spawn_built(TestDb::new(db), true, false, true, configure).await
 }

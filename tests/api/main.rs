@@ -19,6 +19,7 @@ mod events;
 mod intake;
 mod openapi;
 mod outbox;
+mod outbox_upgrade;
 mod pipeline;
 mod platform;
 mod reload;
