@@ -215,3 +215,58 @@ pub async fn count_admins(store: &Store) -> Result<i64, StoreError> {
         .await?;
     Ok(r.try_get("n")?)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::StoreOptions;
+
+    /// Rows are read by column name: selecting the columns in another order maps the same row.
+    #[tokio::test]
+    async fn a_reordered_column_list_maps_the_same_row() {
+        let dir = std::env::temp_dir().join(format!("hearken-rows-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}", dir.join("store.db").display());
+        let opts = StoreOptions {
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let store = Store::connect(&url, &opts).await.unwrap();
+        store.migrate().await.unwrap();
+        let profile = Profile {
+            login: "ada".into(),
+            name: "Ada Lovelace".into(),
+            role: Role::Supervisor,
+            skills: BTreeMap::from([("billing".to_string(), 3)]),
+            groups: vec!["tier2".into()],
+            capacity: 4,
+        };
+        let id = create(&store, &profile, "hash", 1_000).await.unwrap();
+        let expected = get(&store, id).await.unwrap();
+
+        let reversed = COLUMNS
+            .split(',')
+            .map(str::trim)
+            .rev()
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_ne!(reversed, COLUMNS);
+        let sql = format!("SELECT {reversed} FROM agents WHERE id = $1");
+        let r = sqlx::query(&sql)
+            .bind(id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        let got = row(&r).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(got.agent.login, "ada");
+        assert_eq!(got.agent.name, "Ada Lovelace");
+        assert_eq!(got.agent.role, Role::Supervisor);
+        assert_eq!(got.agent.capacity, 4);
+        assert_eq!(got.agent.groups, vec!["tier2".to_string()]);
+        assert_eq!(got.created_at, 1_000);
+        store.pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
