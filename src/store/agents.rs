@@ -35,26 +35,26 @@ const COLUMNS: &str = "id, login, name, role, skills, agent_groups, capacity, st
 
 fn row(r: &sqlx::any::AnyRow) -> Result<AgentRow, StoreError> {
     let bad = |what: &str, v: &str| StoreError::Query(format!("agents: unreadable {what} {v:?}"));
-    let role: String = r.try_get(3)?;
-    let skills: String = r.try_get(4)?;
-    let groups: String = r.try_get(5)?;
-    let status: String = r.try_get(7)?;
-    let capacity: i64 = r.try_get(6)?;
+    let role: String = r.try_get("role")?;
+    let skills: String = r.try_get("skills")?;
+    let groups: String = r.try_get("agent_groups")?;
+    let status: String = r.try_get("status")?;
+    let capacity: i64 = r.try_get("capacity")?;
     Ok(AgentRow {
         agent: Agent {
-            id: r.try_get(0)?,
-            login: r.try_get(1)?,
-            name: r.try_get(2)?,
+            id: r.try_get("id")?,
+            login: r.try_get("login")?,
+            name: r.try_get("name")?,
             role: Role::parse(&role).ok_or_else(|| bad("role", &role))?,
             skills: serde_json::from_str(&skills).map_err(|_| bad("skills", &skills))?,
             groups: serde_json::from_str(&groups).map_err(|_| bad("groups", &groups))?,
             capacity: u32::try_from(capacity).unwrap_or(0),
             status: Status::parse(&status).ok_or_else(|| bad("status", &status))?,
-            idle_since_ms: r.try_get(8)?,
+            idle_since_ms: r.try_get("idle_since")?,
         },
-        disabled: r.try_get::<i64, _>(9)? != 0,
-        created_at: r.try_get(10)?,
-        updated_at: r.try_get(11)?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
     })
 }
 
@@ -96,7 +96,7 @@ pub async fn create(
     .bind(now_ms)
     .fetch_one(&mut *tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     tx.commit().await?;
     Ok(id)
 }
@@ -121,7 +121,8 @@ pub async fn by_login(
         .bind(login)
         .fetch_optional(&store.pool)
         .await?;
-    r.map(|r| Ok((row(&r)?, r.try_get(12)?))).transpose()
+    r.map(|r| Ok((row(&r)?, r.try_get("password_hash")?)))
+        .transpose()
 }
 
 pub async fn list(store: &Store) -> Result<Vec<AgentRow>, StoreError> {
@@ -209,8 +210,63 @@ pub async fn set_password(
 
 /// How many agents can administer (the first-start hint and "keep one admin").
 pub async fn count_admins(store: &Store) -> Result<i64, StoreError> {
-    let r = sqlx::query("SELECT COUNT(*) FROM agents WHERE role = 'admin' AND disabled = 0")
+    let r = sqlx::query("SELECT COUNT(*) AS n FROM agents WHERE role = 'admin' AND disabled = 0")
         .fetch_one(&store.pool)
         .await?;
-    Ok(r.try_get(0)?)
+    Ok(r.try_get("n")?)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::store::StoreOptions;
+
+    /// Rows are read by column name: selecting the columns in another order maps the same row.
+    #[tokio::test]
+    async fn a_reordered_column_list_maps_the_same_row() {
+        let dir = std::env::temp_dir().join(format!("hearken-rows-{}", uuid::Uuid::new_v4()));
+        let url = format!("sqlite://{}", dir.join("store.db").display());
+        let opts = StoreOptions {
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let store = Store::connect(&url, &opts).await.unwrap();
+        store.migrate().await.unwrap();
+        let profile = Profile {
+            login: "ada".into(),
+            name: "Ada Lovelace".into(),
+            role: Role::Supervisor,
+            skills: BTreeMap::from([("billing".to_string(), 3)]),
+            groups: vec!["tier2".into()],
+            capacity: 4,
+        };
+        let id = create(&store, &profile, "hash", 1_000).await.unwrap();
+        let expected = get(&store, id).await.unwrap();
+
+        let reversed = COLUMNS
+            .split(',')
+            .map(str::trim)
+            .rev()
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert_ne!(reversed, COLUMNS);
+        let sql = format!("SELECT {reversed} FROM agents WHERE id = $1");
+        let r = sqlx::query(&sql)
+            .bind(id)
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        let got = row(&r).unwrap();
+        assert_eq!(got, expected);
+        assert_eq!(got.agent.login, "ada");
+        assert_eq!(got.agent.name, "Ada Lovelace");
+        assert_eq!(got.agent.role, Role::Supervisor);
+        assert_eq!(got.agent.capacity, 4);
+        assert_eq!(got.agent.groups, vec!["tier2".to_string()]);
+        assert_eq!(got.created_at, 1_000);
+        store.pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

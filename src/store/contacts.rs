@@ -54,7 +54,7 @@ pub async fn resolve(
             .bind(now_ms)
             .fetch_one(&mut **tx)
             .await?
-            .try_get(0)?;
+            .try_get("id")?;
     let id: i64 = sqlx::query(
         "INSERT INTO identities (contact_id, channel, handle, display_name, created_at) \
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -66,7 +66,7 @@ pub async fn resolve(
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     Ok((
         Identity {
             id,
@@ -84,12 +84,12 @@ const IDENTITY_COLUMNS: &str = "id, contact_id, channel, handle, display_name, c
 
 fn identity(r: &sqlx::any::AnyRow) -> Result<Identity, sqlx::Error> {
     Ok(Identity {
-        id: r.try_get(0)?,
-        contact_id: r.try_get(1)?,
-        channel: r.try_get(2)?,
-        handle: r.try_get(3)?,
-        display_name: r.try_get(4)?,
-        created_at: r.try_get(5)?,
+        id: r.try_get("id")?,
+        contact_id: r.try_get("contact_id")?,
+        channel: r.try_get("channel")?,
+        handle: r.try_get("handle")?,
+        display_name: r.try_get("display_name")?,
+        created_at: r.try_get("created_at")?,
     })
 }
 
@@ -124,9 +124,9 @@ pub async fn get(store: &Store, id: i64) -> Result<Contact, StoreError> {
         .map(identity)
         .collect::<Result<_, _>>()?;
     Ok(Contact {
-        id: row.try_get(0)?,
-        display_name: row.try_get(1)?,
-        created_at: row.try_get(2)?,
+        id: row.try_get("id")?,
+        display_name: row.try_get("display_name")?,
+        created_at: row.try_get("created_at")?,
         identities,
     })
 }
@@ -176,7 +176,7 @@ pub async fn link(
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     link_by_id(tx, id).await
 }
 
@@ -243,15 +243,15 @@ async fn link_by_id(tx: &mut Tx, id: i64) -> Result<Link, StoreError> {
     .await?
     .ok_or_else(|| StoreError::NotFound(format!("link {id}")))?;
     Ok(Link {
-        id: r.try_get(0)?,
-        identity_id: r.try_get(1)?,
-        from_contact: r.try_get(2)?,
-        to_contact: r.try_get(3)?,
-        evidence: r.try_get(4)?,
-        actor: r.try_get(5)?,
-        created_at: r.try_get(6)?,
-        undone_at: r.try_get(7)?,
-        undone_by: r.try_get(8)?,
+        id: r.try_get("id")?,
+        identity_id: r.try_get("identity_id")?,
+        from_contact: r.try_get("from_contact")?,
+        to_contact: r.try_get("to_contact")?,
+        evidence: r.try_get("evidence")?,
+        actor: r.try_get("actor")?,
+        created_at: r.try_get("created_at")?,
+        undone_at: r.try_get("undone_at")?,
+        undone_by: r.try_get("undone_by")?,
     })
 }
 
@@ -266,7 +266,7 @@ pub async fn links_of(store: &Store, contact_id: i64) -> Result<Vec<Link>, Store
     let mut tx = store.begin().await?;
     let mut out = Vec::new();
     for r in rows {
-        out.push(link_by_id(&mut tx, r.try_get(0)?).await?);
+        out.push(link_by_id(&mut tx, r.try_get("id")?).await?);
     }
     tx.commit().await?;
     Ok(out)

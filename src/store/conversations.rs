@@ -29,20 +29,20 @@ const COLUMNS: &str = "id, channel, visibility, thread_key, contact_id, owner, s
 
 fn conversation(r: &sqlx::any::AnyRow) -> Result<Conversation, sqlx::Error> {
     Ok(Conversation {
-        id: r.try_get(0)?,
-        channel: r.try_get(1)?,
-        visibility: r.try_get(2)?,
-        thread_key: r.try_get(3)?,
-        contact_id: r.try_get(4)?,
-        owner: r.try_get(5)?,
-        skill: r.try_get(6)?,
-        priority: r.try_get(7)?,
-        not_before: r.try_get(8)?,
-        linked_to: r.try_get(9)?,
-        notice_sent: r.try_get::<i64, _>(10)? != 0,
-        ticket_url: r.try_get(11)?,
-        created_at: r.try_get(12)?,
-        updated_at: r.try_get(13)?,
+        id: r.try_get("id")?,
+        channel: r.try_get("channel")?,
+        visibility: r.try_get("visibility")?,
+        thread_key: r.try_get("thread_key")?,
+        contact_id: r.try_get("contact_id")?,
+        owner: r.try_get("owner")?,
+        skill: r.try_get("skill")?,
+        priority: r.try_get("priority")?,
+        not_before: r.try_get("not_before")?,
+        linked_to: r.try_get("linked_to")?,
+        notice_sent: r.try_get::<i64, _>("notice_sent")? != 0,
+        ticket_url: r.try_get("ticket_url")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
     })
 }
 
@@ -77,7 +77,7 @@ pub async fn find_or_create(
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     if let Some(public) = new.linked_to {
         sqlx::query("UPDATE conversations SET linked_to = $1 WHERE id = $2 AND linked_to IS NULL")
             .bind(id)
@@ -287,7 +287,7 @@ pub async fn add_message(tx: &mut Tx, m: &NewMessage<'_>, now_ms: i64) -> Result
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     touch(tx, m.conversation_id, now_ms).await?;
     Ok(id)
 }
@@ -314,17 +314,17 @@ pub async fn messages(
 /// A `messages` row selected as `id, conversation_id, direction, visibility, author, text,
 /// platform_message_id, analysis, created_at`.
 pub(super) fn message(r: &sqlx::any::AnyRow) -> Result<Message, sqlx::Error> {
-    let analysis: Option<String> = r.try_get(7)?;
+    let analysis: Option<String> = r.try_get("analysis")?;
     Ok(Message {
-        id: r.try_get(0)?,
-        conversation_id: r.try_get(1)?,
-        direction: r.try_get(2)?,
-        visibility: r.try_get(3)?,
-        author: r.try_get(4)?,
-        text: r.try_get(5)?,
-        platform_message_id: r.try_get(6)?,
+        id: r.try_get("id")?,
+        conversation_id: r.try_get("conversation_id")?,
+        direction: r.try_get("direction")?,
+        visibility: r.try_get("visibility")?,
+        author: r.try_get("author")?,
+        text: r.try_get("text")?,
+        platform_message_id: r.try_get("platform_message_id")?,
         analysis: analysis.and_then(|a: String| serde_json::from_str(&a).ok()),
-        created_at: r.try_get(8)?,
+        created_at: r.try_get("created_at")?,
     })
 }
 
@@ -359,7 +359,7 @@ pub async fn add_decision(
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     Ok(id)
 }
 
@@ -375,14 +375,14 @@ pub async fn decisions(
     .await?;
     rows.iter()
         .map(|r| {
-            let detail: String = r.try_get(4)?;
+            let detail: String = r.try_get("detail")?;
             Ok(DecisionRow {
-                id: r.try_get(0)?,
-                message_id: r.try_get(1)?,
-                kind: r.try_get(2)?,
-                reason: r.try_get(3)?,
+                id: r.try_get("id")?,
+                message_id: r.try_get("message_id")?,
+                kind: r.try_get("kind")?,
+                reason: r.try_get("reason")?,
                 detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-                created_at: r.try_get(5)?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -412,12 +412,12 @@ pub async fn transitions(
     rows.iter()
         .map(|r| {
             Ok(Transition {
-                id: r.try_get(0)?,
-                from_owner: r.try_get(1)?,
-                to_owner: r.try_get(2)?,
-                actor: r.try_get(3)?,
-                reason: r.try_get(4)?,
-                created_at: r.try_get(5)?,
+                id: r.try_get("id")?,
+                from_owner: r.try_get("from_owner")?,
+                to_owner: r.try_get("to_owner")?,
+                actor: r.try_get("actor")?,
+                reason: r.try_get("reason")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -454,8 +454,8 @@ pub async fn last_inbound_tx(
     .await?;
     Ok(r.map(|r| {
         Ok::<_, sqlx::Error>(InboundRef {
-            author: r.try_get(0)?,
-            platform_message_id: r.try_get(1)?,
+            author: r.try_get("author")?,
+            platform_message_id: r.try_get("platform_message_id")?,
         })
     })
     .transpose()?)
@@ -480,8 +480,8 @@ pub async fn inbound_message_tx(
         ))
     })?;
     Ok(InboundRef {
-        author: r.try_get(0)?,
-        platform_message_id: r.try_get(1)?,
+        author: r.try_get("author")?,
+        platform_message_id: r.try_get("platform_message_id")?,
     })
 }
 

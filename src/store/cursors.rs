@@ -9,7 +9,7 @@ pub async fn get(store: &Store, channel: &str) -> Result<Option<String>, StoreEr
         .bind(channel)
         .fetch_optional(&store.pool)
         .await?;
-    Ok(r.map(|r| r.try_get(0)).transpose()?)
+    Ok(r.map(|r| r.try_get("cursor")).transpose()?)
 }
 
 pub async fn set(

@@ -32,19 +32,19 @@ pub async fn insert(
     .bind(now_ms)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     Ok(id)
 }
 
 fn event(r: &sqlx::any::AnyRow) -> Result<EventRow, sqlx::Error> {
-    let payload: String = r.try_get(4)?;
+    let payload: String = r.try_get("payload")?;
     Ok(EventRow {
-        id: r.try_get(0)?,
-        uuid: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        conversation_id: r.try_get(3)?,
+        id: r.try_get("id")?,
+        uuid: r.try_get("uuid")?,
+        kind: r.try_get("kind")?,
+        conversation_id: r.try_get("conversation_id")?,
         payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-        created_at: r.try_get(5)?,
+        created_at: r.try_get("created_at")?,
     })
 }
 
@@ -104,8 +104,8 @@ pub async fn list(store: &Store, f: &ListFilter) -> Result<Vec<EventRow>, StoreE
 
 /// The newest event's id (0 when none): live views compare it to see changes by other processes.
 pub async fn last_id(store: &Store) -> Result<i64, StoreError> {
-    let r = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM events")
+    let r = sqlx::query("SELECT COALESCE(MAX(id), 0) AS n FROM events")
         .fetch_one(&store.pool)
         .await?;
-    Ok(r.try_get(0)?)
+    Ok(r.try_get("n")?)
 }

@@ -48,7 +48,7 @@ pub async fn insert_batch(
         .fetch_optional(&mut *tx)
         .await?;
         out.push(match row {
-            Some(r) => Stored::New(r.try_get(0)?),
+            Some(r) => Stored::New(r.try_get("id")?),
             None => Stored::Duplicate,
         });
     }
@@ -80,12 +80,12 @@ pub async fn claim(
         .iter()
         .map(|r| {
             Ok(InboxRow {
-                id: r.try_get(0)?,
-                channel: r.try_get(1)?,
-                event_id: r.try_get(2)?,
-                received_at: r.try_get(3)?,
-                event: r.try_get(4)?,
-                attempts: r.try_get(5)?,
+                id: r.try_get("id")?,
+                channel: r.try_get("channel")?,
+                event_id: r.try_get("event_id")?,
+                received_at: r.try_get("received_at")?,
+                event: r.try_get("event")?,
+                attempts: r.try_get("attempts")?,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -155,14 +155,14 @@ pub async fn list(store: &Store, status: &str, limit: i64) -> Result<Vec<InboxEn
     rows.iter()
         .map(|r| {
             Ok(InboxEntry {
-                id: r.try_get(0)?,
-                channel: r.try_get(1)?,
-                event_id: r.try_get(2)?,
-                received_at: r.try_get(3)?,
-                status: r.try_get(4)?,
-                attempts: r.try_get(5)?,
-                last_error: r.try_get(6)?,
-                processed_at: r.try_get(7)?,
+                id: r.try_get("id")?,
+                channel: r.try_get("channel")?,
+                event_id: r.try_get("event_id")?,
+                received_at: r.try_get("received_at")?,
+                status: r.try_get("status")?,
+                attempts: r.try_get("attempts")?,
+                last_error: r.try_get("last_error")?,
+                processed_at: r.try_get("processed_at")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

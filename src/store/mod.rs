@@ -218,10 +218,10 @@ pub(crate) async fn status_counts(
     table: &'static str,
 ) -> Result<Vec<(String, i64)>, StoreError> {
     use sqlx::Row;
-    let sql = format!("SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status");
+    let sql = format!("SELECT status, COUNT(*) AS n FROM {table} GROUP BY status ORDER BY status");
     let rows = sqlx::query(&sql).fetch_all(&store.pool).await?;
     rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }

@@ -26,7 +26,8 @@ pub async fn conversations(
     // One pass with EXISTS per fact; CAST keeps the flag an integer on both databases.
     let flag = |cond: &str| format!("CAST(CASE WHEN EXISTS ({cond}) THEN 1 ELSE 0 END AS BIGINT)");
     let sql = format!(
-        "SELECT c.id, c.channel, c.created_at, {}, {}, {}, {} FROM conversations c \
+        "SELECT c.id AS id, c.channel AS channel, c.created_at AS created_at, {} AS escalated, \
+         {} AS replied, {} AS liked, {} AS ticketed FROM conversations c \
          WHERE c.created_at >= $1 AND c.created_at < $2 ORDER BY c.created_at",
         flag("SELECT 1 FROM escalations e WHERE e.conversation_id = c.id"),
         flag("SELECT 1 FROM decisions d WHERE d.conversation_id = c.id AND d.kind = 'reply'"),
@@ -41,13 +42,13 @@ pub async fn conversations(
     rows.iter()
         .map(|r| {
             Ok(ConversationFacts {
-                id: r.try_get(0)?,
-                channel: r.try_get(1)?,
-                created_at: r.try_get(2)?,
-                escalated: r.try_get::<i64, _>(3)? != 0,
-                replied: r.try_get::<i64, _>(4)? != 0,
-                liked: r.try_get::<i64, _>(5)? != 0,
-                ticketed: r.try_get::<i64, _>(6)? != 0,
+                id: r.try_get("id")?,
+                channel: r.try_get("channel")?,
+                created_at: r.try_get("created_at")?,
+                escalated: r.try_get::<i64, _>("escalated")? != 0,
+                replied: r.try_get::<i64, _>("replied")? != 0,
+                liked: r.try_get::<i64, _>("liked")? != 0,
+                ticketed: r.try_get::<i64, _>("ticketed")? != 0,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -81,11 +82,11 @@ pub async fn escalations(
     rows.iter()
         .map(|r| {
             Ok(EscalationFact {
-                conversation_id: r.try_get(0)?,
-                channel: r.try_get(1)?,
-                skill: r.try_get(2)?,
-                cause: r.try_get(3)?,
-                created_at: r.try_get(4)?,
+                conversation_id: r.try_get("conversation_id")?,
+                channel: r.try_get("channel")?,
+                skill: r.try_get("skill")?,
+                cause: r.try_get("cause")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -114,8 +115,11 @@ pub struct WorkFact {
 /// with all the assignments of those escalations, so that each can be measured whole.
 pub async fn work(store: &Store, from: i64, to: i64) -> Result<Vec<WorkFact>, StoreError> {
     let rows = sqlx::query(
-        "SELECT w.conversation_id, w.agent_id, a.login, a.name, w.channel, w.skill, w.escalated_at, \
-         w.enqueued_at, w.accepted_at, w.first_reply_at, w.ended_at, w.outcome, w.disposition \
+        "SELECT w.conversation_id AS conversation_id, w.agent_id AS agent_id, a.login AS login, \
+         a.name AS name, w.channel AS channel, w.skill AS skill, w.escalated_at AS escalated_at, \
+         w.enqueued_at AS enqueued_at, w.accepted_at AS accepted_at, \
+         w.first_reply_at AS first_reply_at, w.ended_at AS ended_at, w.outcome AS outcome, \
+         w.disposition AS disposition \
          FROM work w JOIN agents a ON a.id = w.agent_id \
          WHERE EXISTS (SELECT 1 FROM work x WHERE x.conversation_id = w.conversation_id \
            AND x.escalated_at = w.escalated_at AND ( \
@@ -131,19 +135,19 @@ pub async fn work(store: &Store, from: i64, to: i64) -> Result<Vec<WorkFact>, St
     rows.iter()
         .map(|r| {
             Ok(WorkFact {
-                conversation_id: r.try_get(0)?,
-                agent_id: r.try_get(1)?,
-                login: r.try_get(2)?,
-                name: r.try_get(3)?,
-                channel: r.try_get(4)?,
-                skill: r.try_get(5)?,
-                escalated_at: r.try_get(6)?,
-                enqueued_at: r.try_get(7)?,
-                accepted_at: r.try_get(8)?,
-                first_reply_at: r.try_get(9)?,
-                ended_at: r.try_get(10)?,
-                outcome: r.try_get(11)?,
-                disposition: r.try_get(12)?,
+                conversation_id: r.try_get("conversation_id")?,
+                agent_id: r.try_get("agent_id")?,
+                login: r.try_get("login")?,
+                name: r.try_get("name")?,
+                channel: r.try_get("channel")?,
+                skill: r.try_get("skill")?,
+                escalated_at: r.try_get("escalated_at")?,
+                enqueued_at: r.try_get("enqueued_at")?,
+                accepted_at: r.try_get("accepted_at")?,
+                first_reply_at: r.try_get("first_reply_at")?,
+                ended_at: r.try_get("ended_at")?,
+                outcome: r.try_get("outcome")?,
+                disposition: r.try_get("disposition")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()

@@ -99,10 +99,12 @@ pub async fn open(store: &Store, f: &OpenFilter<'_>) -> Result<Vec<Candidate>, S
         wanted.push(MARKED.into());
     }
     let sql = format!(
-        "SELECT m.id, m.conversation_id, c.channel, m.visibility, m.author, m.text, m.analysis, m.created_at, \
+        "SELECT m.id AS message_id, m.conversation_id AS conversation_id, c.channel AS channel, \
+         m.visibility AS visibility, m.author AS author, m.text AS text, m.analysis AS analysis, \
+         m.created_at AS created_at, \
          (SELECT d.reason FROM decisions d WHERE d.conversation_id = m.conversation_id AND d.message_id = m.id \
-          AND d.kind = 'escalate' ORDER BY d.id LIMIT 1), \
-         (SELECT COUNT(*) FROM misreads k WHERE k.message_id = m.id) \
+          AND d.kind = 'escalate' ORDER BY d.id LIMIT 1) AS escalation, \
+         (SELECT COUNT(*) FROM misreads k WHERE k.message_id = m.id) AS marks \
          FROM messages m JOIN conversations c ON c.id = m.conversation_id \
          WHERE m.direction = 'in' AND ($1 = 0 OR m.id < $2) \
          AND NOT EXISTS (SELECT 1 FROM review_outcomes o WHERE o.message_id = m.id) \
@@ -118,18 +120,18 @@ pub async fn open(store: &Store, f: &OpenFilter<'_>) -> Result<Vec<Candidate>, S
     let rows = q.bind(f.limit).fetch_all(&store.pool).await?;
     rows.iter()
         .map(|r| {
-            let analysis: Option<String> = r.try_get(6)?;
+            let analysis: Option<String> = r.try_get("analysis")?;
             Ok(Candidate {
-                message_id: r.try_get(0)?,
-                conversation_id: r.try_get(1)?,
-                channel: r.try_get(2)?,
-                visibility: r.try_get(3)?,
-                author: r.try_get(4)?,
-                text: r.try_get(5)?,
+                message_id: r.try_get("message_id")?,
+                conversation_id: r.try_get("conversation_id")?,
+                channel: r.try_get("channel")?,
+                visibility: r.try_get("visibility")?,
+                author: r.try_get("author")?,
+                text: r.try_get("text")?,
                 analysis: analysis.and_then(|a| serde_json::from_str(&a).ok()),
-                created_at: r.try_get(7)?,
-                escalation: r.try_get(8)?,
-                marks: r.try_get(9)?,
+                created_at: r.try_get("created_at")?,
+                escalation: r.try_get("escalation")?,
+                marks: r.try_get("marks")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -140,8 +142,10 @@ pub async fn open(store: &Store, f: &OpenFilter<'_>) -> Result<Vec<Candidate>, S
 /// Outbound messages come back too (`direction` tells).
 pub async fn message(store: &Store, id: i64) -> Result<Option<(Candidate, String)>, StoreError> {
     let r = sqlx::query(
-        "SELECT m.id, m.conversation_id, c.channel, m.visibility, m.author, m.text, m.analysis, m.created_at, \
-         m.direction FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1",
+        "SELECT m.id AS message_id, m.conversation_id AS conversation_id, c.channel AS channel, \
+         m.visibility AS visibility, m.author AS author, m.text AS text, m.analysis AS analysis, \
+         m.created_at AS created_at, \
+         m.direction AS direction FROM messages m JOIN conversations c ON c.id = m.conversation_id WHERE m.id = $1",
     )
     .bind(id)
     .fetch_optional(&store.pool)
@@ -149,21 +153,21 @@ pub async fn message(store: &Store, id: i64) -> Result<Option<(Candidate, String
     let Some(r) = r else {
         return Ok(None);
     };
-    let analysis: Option<String> = r.try_get(6)?;
+    let analysis: Option<String> = r.try_get("analysis")?;
     Ok(Some((
         Candidate {
-            message_id: r.try_get(0)?,
-            conversation_id: r.try_get(1)?,
-            channel: r.try_get(2)?,
-            visibility: r.try_get(3)?,
-            author: r.try_get(4)?,
-            text: r.try_get(5)?,
+            message_id: r.try_get("message_id")?,
+            conversation_id: r.try_get("conversation_id")?,
+            channel: r.try_get("channel")?,
+            visibility: r.try_get("visibility")?,
+            author: r.try_get("author")?,
+            text: r.try_get("text")?,
             analysis: analysis.and_then(|a| serde_json::from_str(&a).ok()),
-            created_at: r.try_get(7)?,
+            created_at: r.try_get("created_at")?,
             escalation: None,
             marks: 0,
         },
-        r.try_get(8)?,
+        r.try_get("direction")?,
     )))
 }
 
@@ -193,12 +197,12 @@ pub async fn marks_of(store: &Store, message_ids: &[i64]) -> Result<Vec<MarkRow>
     rows.iter()
         .map(|r| {
             Ok(MarkRow {
-                id: r.try_get(0)?,
-                message_id: r.try_get(1)?,
-                actor: r.try_get(2)?,
-                intent: r.try_get(3)?,
-                note: r.try_get(4)?,
-                created_at: r.try_get(5)?,
+                id: r.try_get("id")?,
+                message_id: r.try_get("message_id")?,
+                actor: r.try_get("actor")?,
+                intent: r.try_get("intent")?,
+                note: r.try_get("note")?,
+                created_at: r.try_get("created_at")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -224,7 +228,7 @@ pub async fn add_mark(
     .bind(now_ms)
     .fetch_one(&store.pool)
     .await?
-    .try_get(0)?;
+    .try_get("id")?;
     Ok(MarkRow {
         id,
         message_id,
@@ -235,21 +239,22 @@ pub async fn add_mark(
     })
 }
 
-const OUTCOME_COLUMNS: &str = "o.message_id, o.outcome, o.intent, o.file, o.actor, o.figures, \
-    o.created_at, m.text, c.channel";
+const OUTCOME_COLUMNS: &str = "o.message_id AS message_id, o.outcome AS outcome, \
+    o.intent AS intent, o.file AS file, o.actor AS actor, o.figures AS figures, \
+    o.created_at AS created_at, m.text AS text, c.channel AS channel";
 
 fn outcome(r: &sqlx::any::AnyRow) -> Result<OutcomeRow, sqlx::Error> {
-    let figures: Option<String> = r.try_get(5)?;
+    let figures: Option<String> = r.try_get("figures")?;
     Ok(OutcomeRow {
-        message_id: r.try_get(0)?,
-        outcome: r.try_get(1)?,
-        intent: r.try_get(2)?,
-        file: r.try_get(3)?,
-        actor: r.try_get(4)?,
+        message_id: r.try_get("message_id")?,
+        outcome: r.try_get("outcome")?,
+        intent: r.try_get("intent")?,
+        file: r.try_get("file")?,
+        actor: r.try_get("actor")?,
         figures: figures.and_then(|f| serde_json::from_str(&f).ok()),
-        created_at: r.try_get(6)?,
-        text: r.try_get(7)?,
-        channel: r.try_get(8)?,
+        created_at: r.try_get("created_at")?,
+        text: r.try_get("text")?,
+        channel: r.try_get("channel")?,
     })
 }
 

@@ -33,21 +33,27 @@ const COLUMNS: &str = "conversation_id, state, skill, grp, priority, reason, cau
     offered_at, expires_at, accepted_at";
 
 fn routed(r: &sqlx::any::AnyRow) -> Result<RoutedRow, StoreError> {
-    let state: String = r.try_get(1)?;
-    let declined: String = r.try_get(12)?;
-    let agent: Option<i64> = r.try_get(14)?;
-    let id: i64 = r.try_get(0)?;
+    let state: String = r.try_get("state")?;
+    let declined: String = r.try_get("declined_by")?;
+    let agent: Option<i64> = r.try_get("agent_id")?;
+    let id: i64 = r.try_get("conversation_id")?;
     let broken = || StoreError::Query(format!("routing item {id}: state {state:?} is incomplete"));
     let place = match state.as_str() {
         "queued" => Place::Queued,
         "offered" => Place::Offered {
             agent_id: agent.ok_or_else(broken)?,
-            offered_at_ms: r.try_get::<Option<i64>, _>(15)?.ok_or_else(broken)?,
-            expires_at_ms: r.try_get::<Option<i64>, _>(16)?.ok_or_else(broken)?,
+            offered_at_ms: r
+                .try_get::<Option<i64>, _>("offered_at")?
+                .ok_or_else(broken)?,
+            expires_at_ms: r
+                .try_get::<Option<i64>, _>("expires_at")?
+                .ok_or_else(broken)?,
         },
         "assigned" => Place::Assigned {
             agent_id: agent.ok_or_else(broken)?,
-            accepted_at_ms: r.try_get::<Option<i64>, _>(17)?.ok_or_else(broken)?,
+            accepted_at_ms: r
+                .try_get::<Option<i64>, _>("accepted_at")?
+                .ok_or_else(broken)?,
         },
         _ => return Err(broken()),
     };
@@ -55,21 +61,21 @@ fn routed(r: &sqlx::any::AnyRow) -> Result<RoutedRow, StoreError> {
         placed: Placed {
             item: QueueItem {
                 conversation_id: id,
-                skill: r.try_get(2)?,
-                group: r.try_get(3)?,
-                priority: priority_of(r.try_get(4)?),
-                reason: r.try_get(5)?,
-                enqueued_at_ms: r.try_get(9)?,
-                not_before_ms: r.try_get(10)?,
-                sla_raised: r.try_get::<i64, _>(11)? != 0,
+                skill: r.try_get("skill")?,
+                group: r.try_get("grp")?,
+                priority: priority_of(r.try_get("priority")?),
+                reason: r.try_get("reason")?,
+                enqueued_at_ms: r.try_get("enqueued_at")?,
+                not_before_ms: r.try_get("not_before")?,
+                sla_raised: r.try_get::<i64, _>("sla_raised")? != 0,
                 declined_by: serde_json::from_str(&declined).unwrap_or_default(),
-                waiting_notice_sent: r.try_get::<i64, _>(13)? != 0,
+                waiting_notice_sent: r.try_get::<i64, _>("waiting_notice_sent")? != 0,
             },
             place,
         },
-        cause: r.try_get(6)?,
-        channel: r.try_get(7)?,
-        escalated_at: r.try_get(8)?,
+        cause: r.try_get("cause")?,
+        channel: r.try_get("channel")?,
+        escalated_at: r.try_get("escalated_at")?,
     })
 }
 
@@ -82,7 +88,7 @@ pub async fn lock(store: &Store, tx: &mut Tx) -> Result<i64, StoreError> {
         Backend::Sqlite => "SELECT version FROM routing_state WHERE id = 1",
     };
     let r = sqlx::query(sql).fetch_one(&mut **tx).await?;
-    Ok(r.try_get(0)?)
+    Ok(r.try_get("version")?)
 }
 
 /// Count a change (live views compare the counter).
@@ -98,7 +104,7 @@ pub async fn version(store: &Store) -> Result<i64, StoreError> {
     let r = sqlx::query("SELECT version FROM routing_state WHERE id = 1")
         .fetch_one(&store.pool)
         .await?;
-    Ok(r.try_get(0)?)
+    Ok(r.try_get("version")?)
 }
 
 /// Every routed conversation (inside the locked transaction).
@@ -345,19 +351,19 @@ pub async fn work_of(store: &Store, conversation_id: i64) -> Result<Vec<WorkRow>
     rows.iter()
         .map(|r| {
             Ok(WorkRow {
-                id: r.try_get(0)?,
-                conversation_id: r.try_get(1)?,
-                agent_id: r.try_get(2)?,
-                channel: r.try_get(3)?,
-                skill: r.try_get(4)?,
-                escalated_at: r.try_get(5)?,
-                enqueued_at: r.try_get(6)?,
-                accepted_at: r.try_get(7)?,
-                first_reply_at: r.try_get(8)?,
-                ended_at: r.try_get(9)?,
-                outcome: r.try_get(10)?,
-                disposition: r.try_get(11)?,
-                note: r.try_get(12)?,
+                id: r.try_get("id")?,
+                conversation_id: r.try_get("conversation_id")?,
+                agent_id: r.try_get("agent_id")?,
+                channel: r.try_get("channel")?,
+                skill: r.try_get("skill")?,
+                escalated_at: r.try_get("escalated_at")?,
+                enqueued_at: r.try_get("enqueued_at")?,
+                accepted_at: r.try_get("accepted_at")?,
+                first_reply_at: r.try_get("first_reply_at")?,
+                ended_at: r.try_get("ended_at")?,
+                outcome: r.try_get("outcome")?,
+                disposition: r.try_get("disposition")?,
+                note: r.try_get("note")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()
@@ -381,13 +387,14 @@ pub struct Overview {
 pub async fn overview(store: &Store) -> Result<Vec<Overview>, StoreError> {
     let cols = COLUMNS
         .split(", ")
-        .map(|c| format!("r.{}", c.trim()))
+        .map(|c| format!("r.{c} AS {c}", c = c.trim()))
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {cols}, c.visibility, c.contact_id, k.display_name, \
+        "SELECT {cols}, c.visibility AS visibility, c.contact_id AS contact_id, \
+         k.display_name AS contact_name, \
          (SELECT m.text FROM messages m WHERE m.conversation_id = r.conversation_id AND m.direction = 'in' \
-          ORDER BY m.id DESC LIMIT 1), a.login \
+          ORDER BY m.id DESC LIMIT 1) AS last_message, a.login AS agent_login \
          FROM routing_items r JOIN conversations c ON c.id = r.conversation_id \
          JOIN contacts k ON k.id = c.contact_id LEFT JOIN agents a ON a.id = r.agent_id \
          ORDER BY r.priority, r.enqueued_at, r.conversation_id"
@@ -397,11 +404,11 @@ pub async fn overview(store: &Store) -> Result<Vec<Overview>, StoreError> {
         .map(|r| {
             Ok(Overview {
                 row: routed(r)?,
-                visibility: r.try_get(18)?,
-                contact_id: r.try_get(19)?,
-                contact_name: r.try_get(20)?,
-                last_message: r.try_get(21)?,
-                agent_login: r.try_get(22)?,
+                visibility: r.try_get("visibility")?,
+                contact_id: r.try_get("contact_id")?,
+                contact_name: r.try_get("contact_name")?,
+                last_message: r.try_get("last_message")?,
+                agent_login: r.try_get("agent_login")?,
             })
         })
         .collect()

@@ -61,9 +61,9 @@ pub async fn get(
     .await?;
     r.map(|r| {
         Ok(SessionRow {
-            agent_id: r.try_get(0)?,
-            csrf: r.try_get(1)?,
-            expires_at: r.try_get(2)?,
+            agent_id: r.try_get("agent_id")?,
+            csrf: r.try_get("csrf")?,
+            expires_at: r.try_get("expires_at")?,
         })
     })
     .transpose()
@@ -123,8 +123,8 @@ pub async fn recent_failures(
     since_ms: i64,
 ) -> Result<(i64, i64, Option<i64>), StoreError> {
     let r = sqlx::query(
-        "SELECT COALESCE(SUM(CASE WHEN login = $1 THEN 1 ELSE 0 END), 0), \
-         COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0), MIN(created_at) \
+        "SELECT COALESCE(SUM(CASE WHEN login = $1 THEN 1 ELSE 0 END), 0) AS by_login, \
+         COALESCE(SUM(CASE WHEN address = $2 THEN 1 ELSE 0 END), 0) AS by_address, MIN(created_at) AS oldest \
          FROM login_failures WHERE created_at >= $3 AND (login = $4 OR address = $5)",
     )
     .bind(login)
@@ -134,7 +134,11 @@ pub async fn recent_failures(
     .bind(address)
     .fetch_one(&store.pool)
     .await?;
-    Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+    Ok((
+        r.try_get("by_login")?,
+        r.try_get("by_address")?,
+        r.try_get("oldest")?,
+    ))
 }
 
 /// A successful login forgets that login's failures (not the address's).

@@ -59,16 +59,16 @@ pub async fn decisions_of(
     let rows = q.fetch_all(&store.pool).await?;
     rows.iter()
         .map(|r| {
-            let detail: String = r.try_get(4)?;
+            let detail: String = r.try_get("detail")?;
             Ok((
-                r.try_get(6)?,
+                r.try_get("conversation_id")?,
                 DecisionRow {
-                    id: r.try_get(0)?,
-                    message_id: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    reason: r.try_get(3)?,
+                    id: r.try_get("id")?,
+                    message_id: r.try_get("message_id")?,
+                    kind: r.try_get("kind")?,
+                    reason: r.try_get("reason")?,
                     detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-                    created_at: r.try_get(5)?,
+                    created_at: r.try_get("created_at")?,
                 },
             ))
         })
@@ -97,14 +97,14 @@ pub async fn transitions_of(
     rows.iter()
         .map(|r| {
             Ok((
-                r.try_get(6)?,
+                r.try_get("conversation_id")?,
                 Transition {
-                    id: r.try_get(0)?,
-                    from_owner: r.try_get(1)?,
-                    to_owner: r.try_get(2)?,
-                    actor: r.try_get(3)?,
-                    reason: r.try_get(4)?,
-                    created_at: r.try_get(5)?,
+                    id: r.try_get("id")?,
+                    from_owner: r.try_get("from_owner")?,
+                    to_owner: r.try_get("to_owner")?,
+                    actor: r.try_get("actor")?,
+                    reason: r.try_get("reason")?,
+                    created_at: r.try_get("created_at")?,
                 },
             ))
         })
