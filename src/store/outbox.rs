@@ -77,7 +77,7 @@ pub async fn enqueue(
     .bind(now_ms)
     .fetch_optional(&mut **tx)
     .await?;
-    Ok(row.map(|r| r.try_get(0)).transpose()?)
+    Ok(row.map(|r| r.try_get("id")).transpose()?)
 }
 
 /// Claim due actions. A claim expires, so an action whose sender died is tried again.
@@ -201,10 +201,10 @@ pub async fn get(store: &Store, id: i64) -> Result<OutboxRow, StoreError> {
 
 /// The earliest time a pending action becomes due, so the worker can sleep until then.
 pub async fn next_due(store: &Store) -> Result<Option<i64>, StoreError> {
-    let r = sqlx::query("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+    let r = sqlx::query("SELECT MIN(next_attempt_at) AS next_at FROM outbox WHERE status = 'pending'")
         .fetch_one(&store.pool)
         .await?;
-    Ok(r.try_get(0)?)
+    Ok(r.try_get("next_at")?)
 }
 
 /// Actions per status (gauges for /metrics).

@@ -25,11 +25,11 @@ pub async fn get(store: &Store, name: &str) -> Result<Option<Switch>, StoreError
             .await?;
     r.map(|r| {
         Ok(Switch {
-            name: r.try_get(0)?,
-            on: r.try_get::<i64, _>(1)? != 0,
-            message: r.try_get(2)?,
-            actor: r.try_get(3)?,
-            changed_at: r.try_get(4)?,
+            name: r.try_get("name")?,
+            on: r.try_get::<i64, _>("is_on")? != 0,
+            message: r.try_get("message")?,
+            actor: r.try_get("actor")?,
+            changed_at: r.try_get("changed_at")?,
         })
     })
     .transpose()
