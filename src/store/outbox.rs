@@ -201,9 +201,10 @@ pub async fn get(store: &Store, id: i64) -> Result<OutboxRow, StoreError> {
 
 /// The earliest time a pending action becomes due, so the worker can sleep until then.
 pub async fn next_due(store: &Store) -> Result<Option<i64>, StoreError> {
-    let r = sqlx::query("SELECT MIN(next_attempt_at) AS next_at FROM outbox WHERE status = 'pending'")
-        .fetch_one(&store.pool)
-        .await?;
+    let r =
+        sqlx::query("SELECT MIN(next_attempt_at) AS next_at FROM outbox WHERE status = 'pending'")
+            .fetch_one(&store.pool)
+            .await?;
     Ok(r.try_get("next_at")?)
 }
 
