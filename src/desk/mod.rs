@@ -1,5 +1,5 @@
 //! The desk: every operation a person or the API triggers (routing, owner changes, agents,
-//! the emergency switch, reports); `http/`, `console/` and `cli/` only parse, authorise, call
+//! contact links, the emergency switch, reports); `http/`, `console/` and `cli/` only parse, authorise, call
 //! and render.
 //!
 //! Routing operations (`routing::Switchboard`) run against the stored queue.
@@ -11,6 +11,7 @@
 pub mod agents;
 mod apply;
 pub mod commands;
+pub mod contacts;
 pub mod customer;
 pub mod emergency;
 pub mod owner;

@@ -1,5 +1,5 @@
 //! `/v1/contacts`: a contact with its identities, conversations on every platform and links;
-//! linking an identity into another contact (with evidence) and undoing it.
+//! linking an identity into another contact (with evidence) and undoing it (`desk::contacts`).
 
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 
 use super::json_body::JsonBody;
 use super::{ApiError, AppState};
-use crate::events::{self, kind};
+use crate::desk::contacts::{self, Evidence};
+use crate::store::contacts as stored;
 use crate::store::conversations::{self as convs, ListFilter};
-use crate::store::{contacts, StoreError};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
 
 async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<Value>, ApiError> {
     let store = &state.engine.store;
-    let contact = contacts::get(store, id).await?;
+    let contact = stored::get(store, id).await?;
     let conversations = convs::list(
         store,
         &ListFilter {
@@ -32,20 +32,10 @@ async fn one(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Json<
         },
     )
     .await?;
-    let links = contacts::links_of(store, id).await?;
+    let links = stored::links_of(store, id).await?;
     Ok(Json(
         json!({ "contact": contact, "conversations": conversations, "links": links }),
     ))
-}
-
-/// Why two identities are one person. Linking needs one of these; a bare request is refused.
-#[derive(Deserialize, Debug)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-enum Evidence {
-    /// An agent confirmed it (e.g. the customer said so in both places).
-    AgentConfirmed { note: String },
-    /// Both identities carry the same verified attribute (e.g. a verified e-mail).
-    VerifiedAttribute { attribute: String, value: String },
 }
 
 #[derive(Deserialize)]
@@ -61,45 +51,14 @@ async fn link(
     Path(contact_id): Path<i64>,
     JsonBody(r): JsonBody<LinkRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let evidence = match &r.evidence {
-        Evidence::AgentConfirmed { note } if !note.trim().is_empty() => {
-            json!({"kind": "agent_confirmed", "note": note})
-        }
-        Evidence::VerifiedAttribute { attribute, value }
-            if !attribute.is_empty() && !value.is_empty() =>
-        {
-            json!({"kind": "verified_attribute", "attribute": attribute, "value": value})
-        }
-        _ => return Err(ApiError::BadRequest("evidence must not be empty".into())),
-    };
-    if r.actor.trim().is_empty() {
-        return Err(ApiError::BadRequest("`actor` is required".into()));
-    }
-    let engine = &state.engine;
-    let now = engine.clock.now_ms();
-    let mut tx = engine.store.begin().await?;
     let link = contacts::link(
-        &mut tx,
-        r.identity_id,
+        &state.engine,
         contact_id,
-        &evidence.to_string(),
+        r.identity_id,
         &r.actor,
-        now,
+        &r.evidence,
     )
     .await?;
-    events::record(
-        &mut tx,
-        kind::CONTACT_LINKED,
-        None,
-        json!({
-            "link_id": link.id, "identity_id": link.identity_id, "from_contact": link.from_contact,
-            "to_contact": link.to_contact, "actor": link.actor, "evidence": evidence,
-        }),
-        now,
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    engine.wake.events.notify_one();
     Ok(Json(json!({ "link": link })))
 }
 
@@ -114,17 +73,6 @@ async fn undo(
     Path(link_id): Path<i64>,
     JsonBody(r): JsonBody<UndoRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    if r.actor.trim().is_empty() {
-        return Err(ApiError::BadRequest("`actor` is required".into()));
-    }
-    let engine = &state.engine;
-    let now = engine.clock.now_ms();
-    let mut tx = engine.store.begin().await?;
-    let link = contacts::undo(&mut tx, link_id, &r.actor, now).await?;
-    events::record(&mut tx, kind::CONTACT_UNLINKED, None, json!({
-        "link_id": link.id, "identity_id": link.identity_id, "back_to_contact": link.from_contact, "actor": r.actor,
-    }), now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    engine.wake.events.notify_one();
+    let link = contacts::undo(&state.engine, link_id, &r.actor).await?;
     Ok(Json(json!({ "link": link })))
 }

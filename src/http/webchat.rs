@@ -5,8 +5,6 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -17,7 +15,7 @@ use futures::Stream;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::error::{body, json};
+use super::json_body::JsonBody;
 use super::{ApiError, AppState};
 use crate::channels::{webchat, Author, InboundEvent};
 use crate::policy::Visibility;
@@ -91,13 +89,11 @@ fn check_session(id: &str) -> Result<(), ApiError> {
 
 async fn send(
     State(state): State<AppState>,
-    raw: Result<Bytes, BytesRejection>,
+    JsonBody(m): JsonBody<WebchatMessage>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
     if !state.engine.settings.channels.webchat.enabled {
         return Err(ApiError::UnknownChannel(webchat::NAME.into()));
     }
-    let bytes = body(raw, state.engine.settings.server.body_limit_bytes)?;
-    let m: WebchatMessage = json(&bytes)?;
     check_session(&m.session_id)?;
     let text = m.text.trim();
     if text.is_empty() {
