@@ -218,7 +218,7 @@ impl Engine {
             return Ok(None);
         };
         self.nats
-            .get_or_try_init(|| crate::events::connect_nats(cfg))
+            .get_or_try_init(|| crate::events::nats::connect(cfg))
             .await
             .map(Some)
     }

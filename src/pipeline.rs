@@ -12,13 +12,14 @@ use crate::engine::{Brain, Engine};
 use crate::events::{self, kind};
 use crate::nlu::classifier::Verdict;
 use crate::nlu::Analysis;
+use crate::outbox;
 use crate::outbox::action::{OutboxAction, SendAction, TicketReply, TicketRequest};
 use crate::policy::{
     self, CalendarStatus, Decision, DecisionAction, EscalationCause, Owner, Situation, Visibility,
 };
 use crate::routing::QueueItem;
 use crate::store::conversations::{self as convs, Conversation, NewConversation, NewMessage};
-use crate::store::{contacts, inbox, outbox, routing, StoreError, Tx};
+use crate::store::{contacts, inbox, routing, StoreError, Tx};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -310,7 +311,12 @@ impl Ctx<'_> {
     fn deadline(&self) -> i64 {
         self.now + self.engine.settings.outbox.retry_for_secs as i64 * 1000
     }
-    async fn enqueue(&self, tx: &mut Tx, i: usize, kind: OutboundKind) -> Result<(), StoreError> {
+    async fn queue_send(
+        &self,
+        tx: &mut Tx,
+        i: usize,
+        kind: OutboundKind,
+    ) -> Result<(), StoreError> {
         let action = OutboxAction::Send(SendAction {
             channel: self.ev.channel.clone(),
             outbound: Outbound {
@@ -366,7 +372,7 @@ async fn apply_decision(
     .await?;
     match &d.action {
         DecisionAction::Reply { visibility, text } => {
-            c.enqueue(
+            c.queue_send(
                 tx,
                 i,
                 OutboundKind::Reply {
@@ -380,7 +386,7 @@ async fn apply_decision(
         DecisionAction::Notice {
             visibility, text, ..
         } => {
-            c.enqueue(
+            c.queue_send(
                 tx,
                 i,
                 OutboundKind::Reply {
@@ -392,8 +398,8 @@ async fn apply_decision(
             .await?;
             convs::mark_notice_sent(tx, c.conv.id).await?;
         }
-        DecisionAction::Like => c.enqueue(tx, i, OutboundKind::Like).await?,
-        DecisionAction::Repost => c.enqueue(tx, i, OutboundKind::Repost).await?,
+        DecisionAction::Like => c.queue_send(tx, i, OutboundKind::Like).await?,
+        DecisionAction::Repost => c.queue_send(tx, i, OutboundKind::Repost).await?,
         DecisionAction::Escalate {
             skill,
             priority,
@@ -516,7 +522,7 @@ pub async fn escalate(
     convs::set_routing(tx, conversation_id, skill, rank, not_before).await?;
     let mut item = QueueItem::new(conversation_id, skill, priority, reason, now);
     item.not_before_ms = not_before;
-    routing::enqueue(tx, &item, cause.as_str(), &conv.channel).await?;
+    routing::add_waiting(tx, &item, cause.as_str(), &conv.channel).await?;
     routing::record_escalation(
         tx,
         &routing::NewEscalation {

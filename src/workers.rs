@@ -59,7 +59,7 @@ pub fn spawn(
             shutdown,
             move || {
                 let e = e.clone();
-                async move { crate::events::dispatch_once(&e).await }
+                async move { crate::outbox::fanout::dispatch_once(&e).await }
             },
         )));
     }
@@ -136,7 +136,7 @@ pub async fn drain(engine: &Engine) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         let r = crate::desk::tick(engine).await.map_err(|e| e.to_string())?;
-        let e = crate::events::dispatch_once(engine).await?;
+        let e = crate::outbox::fanout::dispatch_once(engine).await?;
         let o = crate::outbox::run_once(engine)
             .await
             .map_err(|e| e.to_string())?;

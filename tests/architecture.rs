@@ -154,3 +154,90 @@ fn the_scanner_sees_a_cycle_when_there_is_one() {
         BTreeSet::from(["desk".to_string()])
     );
 }
+
+/// The floors below the engine: they may be used by everything above and name none of it.
+const LOWER: [&str; 11] = [
+    "store",
+    "events",
+    "nlu",
+    "intents",
+    "policy",
+    "routing",
+    "clock",
+    "secret",
+    "signature",
+    "config",
+    "metrics",
+];
+const UPPER: [&str; 13] = [
+    "engine", "desk", "http", "console", "cli", "startup", "pipeline", "outbox", "workers",
+    "intake", "poller", "review", "reload",
+];
+
+#[test]
+fn the_lower_floors_name_nothing_above_them() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut all = Vec::new();
+    files(&src, &mut all);
+    for path in all {
+        let Some(from) = module_of(&path, &src) else {
+            continue;
+        };
+        if !LOWER.contains(&from.as_str()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("a source file is UTF-8");
+        let above: Vec<String> = named_modules(&text)
+            .into_iter()
+            .filter(|m| UPPER.contains(&m.as_str()))
+            .collect();
+        assert!(
+            above.is_empty(),
+            "{} (in `{from}`, below the engine) names {above:?}",
+            path.display()
+        );
+    }
+}
+
+/// The platforms the registry lists: (module, its file under src/channels/).
+fn registered_platforms() -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/channels/registry.rs");
+    let text = std::fs::read_to_string(path).expect("the registry is readable");
+    text.lines()
+        .filter_map(|line| {
+            let (name, rest) = line.trim().split_once(" in \"")?;
+            let (file, _) = rest.split_once("\":")?;
+            let name_ok = !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric());
+            name_ok.then(|| (name.to_string(), file.to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_platform_is_named_by_the_registry_and_its_own_folder_only() {
+    let platforms = registered_platforms();
+    assert!(platforms.len() >= 6, "the registry lists {platforms:?}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let channels = root.join("src/channels");
+    let mut all = Vec::new();
+    files(&root.join("src"), &mut all);
+    for (name, file) in &platforms {
+        let own = channels.join(file);
+        assert!(own.is_file(), "the registry names {file}, which is missing");
+        let own_dir = own.parent().filter(|d| *d != channels.as_path());
+        for path in &all {
+            let inside = path == &own || own_dir.is_some_and(|d| path.starts_with(d));
+            if inside || path.ends_with("channels/registry.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(path).expect("a source file is UTF-8");
+            for needle in [format!("channels::{name}::"), format!("mod {name};")] {
+                assert!(
+                    !text.contains(&needle),
+                    "{} names the platform `{name}` (`{needle}`): only the registry may",
+                    path.display()
+                );
+            }
+        }
+    }
+}

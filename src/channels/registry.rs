@@ -1,27 +1,35 @@
-//! The channel registry: every platform hearken connects, with its `[[channels.<platform>]]`
-//! table and how its channels are built. Adding a platform is one folder under `src/channels/`
-//! and one line in `platforms!` below; start-up and the settings follow from it.
+//! The channel registry: every platform hearken connects, with its module, its
+//! `[[channels.<platform>]]` table and how its channels are built. Adding a platform is one
+//! folder under `src/channels/` and one line in `platforms!` below; the module declaration,
+//! start-up and the settings follow from it (`channels::<platform>` is re-exported).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+// A platform module is declared here, so its `super::` is this file: the glob lets it name the
+// channel types (`super::Channel`, `super::webhook`) as if it were declared in `channels`.
+#[allow(unused_imports)]
+use super::*;
+
 use super::webchat::{self, Webchat};
-use super::{api, facebook, mastodon, slack, telegram, x};
 use super::{Channel, Channels};
 
-/// Each line is `table: SettingsType => ChannelType`; the channel type has
-/// `new(settings, send_timeout) -> Self`.
+/// Each line is `table in "its/file.rs": SettingsType => ChannelType`: the platform's module
+/// (named for its table), its source file under `src/channels/`, and its types; the channel type
+/// has `new(settings, send_timeout) -> Self`.
 macro_rules! platforms {
-    ($( $(#[$doc:meta])* $table:ident: $settings:ty => $channel:ty, )*) => {
+    ($( $(#[$doc:meta])* $table:ident in $file:literal: $settings:ident => $channel:ident, )*) => {
+        $( #[path = $file] pub mod $table; )*
+
         /// `[channels]`: the web chat, one list of accounts per platform, and how often they are
         /// checked.
         #[derive(Debug, Clone, Serialize, Deserialize)]
         #[serde(deny_unknown_fields, default)]
         pub struct ChannelSettings {
             pub webchat: WebchatSettings,
-            $( $(#[$doc])* pub $table: Vec<$settings>, )*
+            $( $(#[$doc])* pub $table: Vec<$table::$settings>, )*
             /// Seconds between credential and webhook checks of every channel by `serve` (the
             /// first runs at start); 0 turns them off. An expired token then shows in `/ready`
             /// and raises `channel.unhealthy` before a customer's reply fails.
@@ -45,7 +53,7 @@ macro_rules! platforms {
                 build: |cs, timeout| {
                     cs.$table
                         .iter()
-                        .map(|c| Arc::new(<$channel>::new(c.clone(), timeout)) as Arc<dyn Channel>)
+                        .map(|c| Arc::new($table::$channel::new(c.clone(), timeout)) as Arc<dyn Channel>)
                         .collect()
                 },
             },
@@ -55,12 +63,12 @@ macro_rules! platforms {
 
 platforms! {
     /// API channels: signed JSON in at `/v1/channels/<name>/webhook`, signed POSTs out.
-    api: api::ApiChannelSettings => api::ApiChannel,
-    x: x::XSettings => x::XChannel,
-    facebook: facebook::FacebookSettings => facebook::FacebookChannel,
-    slack: slack::SlackSettings => slack::SlackChannel,
-    mastodon: mastodon::MastodonSettings => mastodon::MastodonChannel,
-    telegram: telegram::TelegramSettings => telegram::TelegramChannel,
+    api in "api.rs": ApiChannelSettings => ApiChannel,
+    x in "x/mod.rs": XSettings => XChannel,
+    facebook in "facebook/mod.rs": FacebookSettings => FacebookChannel,
+    slack in "slack/mod.rs": SlackSettings => SlackChannel,
+    mastodon in "mastodon/mod.rs": MastodonSettings => MastodonChannel,
+    telegram in "telegram/mod.rs": TelegramSettings => TelegramChannel,
 }
 
 /// One platform's entry: its table, its configured account names, its constructor.

@@ -4,10 +4,11 @@
 
 use crate::channels::{Outbound, OutboundKind};
 use crate::engine::Engine;
+use crate::outbox;
 use crate::outbox::action::{OutboxAction, SendAction};
 use crate::policy::Visibility;
 use crate::store::conversations as convs;
-use crate::store::{outbox, StoreError, Tx};
+use crate::store::{StoreError, Tx};
 
 /// Where an action on a conversation goes: its thread, the message it answers and the person.
 struct Address {

@@ -4,7 +4,9 @@
 //! What an action is lives in `action`; what happens after a send, in `sent`.
 
 pub mod action;
+pub mod fanout;
 mod sent;
+mod webhook;
 
 use rand::Rng;
 use serde_json::json;
@@ -17,8 +19,41 @@ use crate::policy::{EscalationCause, Priority};
 use crate::store::conversations as convs;
 use crate::store::outbox::{self, OutboxRow};
 use crate::store::StoreError;
+use crate::store::Tx;
 
 pub use action::OutboxAction;
+
+/// A new action: what to do, under which idempotency key, until when.
+pub struct NewAction<'a> {
+    pub idempotency_key: &'a str,
+    pub conversation_id: Option<i64>,
+    pub action: &'a OutboxAction,
+    pub deadline_ms: i64,
+}
+
+/// Queue an action in the caller's transaction (it is sent if and only if the change commits);
+/// a second action with the same key is ignored. Returns its id when new. The one way onto the
+/// outbox: the row's `kind`, `channel` and versioned payload all come from the typed action.
+pub async fn enqueue(
+    tx: &mut Tx,
+    a: &NewAction<'_>,
+    now_ms: i64,
+) -> Result<Option<i64>, StoreError> {
+    let (channel, payload) = (a.action.channel(), a.action.to_payload());
+    outbox::insert(
+        tx,
+        &outbox::NewRow {
+            idempotency_key: a.idempotency_key,
+            conversation_id: a.conversation_id,
+            channel: &channel,
+            kind: a.action.kind(),
+            payload: &payload,
+            deadline_ms: a.deadline_ms,
+        },
+        now_ms,
+    )
+    .await
+}
 
 /// One pass over due actions; returns how many were attempted.
 pub async fn run_once(engine: &Engine) -> Result<usize, StoreError> {
@@ -91,7 +126,7 @@ async fn attempt(
             OutboxAction::Ticket(t) => crate::tickets::open(engine, t, key).await.map(|url| Sent {
                 external_id: Some(url),
             }),
-            OutboxAction::Webhook(w) => events::deliver_webhook(engine, w, key)
+            OutboxAction::Webhook(w) => webhook::deliver(engine, w, key)
                 .await
                 .map(|_| Sent::default()),
         }

@@ -147,9 +147,9 @@ async fn ticket_opened(
         author: None,
     });
     let key = format!("{}:reply", d.row.idempotency_key);
-    outbox::enqueue(
+    crate::outbox::enqueue(
         tx,
-        &outbox::NewAction {
+        &crate::outbox::NewAction {
             idempotency_key: &key,
             conversation_id: Some(d.conv_id),
             action: &reply,

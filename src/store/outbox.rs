@@ -4,7 +4,6 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Store, StoreError, Tx};
-use crate::outbox::OutboxAction;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OutboxRow {
@@ -49,29 +48,28 @@ pub(super) fn row(r: &sqlx::any::AnyRow) -> Result<OutboxRow, sqlx::Error> {
     })
 }
 
-/// A new row; `kind`, `channel` and `payload` are all written from `action`.
-pub struct NewAction<'a> {
+/// A new row. `crate::outbox::enqueue` fills `channel`, `kind` and `payload` from a typed
+/// action, so callers above the store never write them by hand.
+pub struct NewRow<'a> {
     pub idempotency_key: &'a str,
     pub conversation_id: Option<i64>,
-    pub action: &'a OutboxAction,
+    pub channel: &'a str,
+    pub kind: &'a str,
+    pub payload: &'a str,
     pub deadline_ms: i64,
 }
 
-/// Queue an action; a second action with the same key is ignored. Returns its id when new.
-pub async fn enqueue(
-    tx: &mut Tx,
-    a: &NewAction<'_>,
-    now_ms: i64,
-) -> Result<Option<i64>, StoreError> {
+/// Insert a row; a second row with the same key is ignored. Returns its id when new.
+pub async fn insert(tx: &mut Tx, a: &NewRow<'_>, now_ms: i64) -> Result<Option<i64>, StoreError> {
     let row = sqlx::query(
         "INSERT INTO outbox (idempotency_key, conversation_id, channel, kind, payload, next_attempt_at, deadline_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
     )
     .bind(a.idempotency_key)
     .bind(a.conversation_id)
-    .bind(a.action.channel())
-    .bind(a.action.kind())
-    .bind(a.action.to_payload())
+    .bind(a.channel)
+    .bind(a.kind)
+    .bind(a.payload)
     .bind(now_ms)
     .bind(a.deadline_ms)
     .bind(now_ms)

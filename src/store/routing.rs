@@ -141,7 +141,7 @@ pub async fn anything_pending(store: &Store) -> Result<bool, StoreError> {
 
 /// A new escalation joins the queue; a conversation already routed keeps its place.
 /// Returns whether it was added.
-pub async fn enqueue(
+pub async fn add_waiting(
     tx: &mut Tx,
     item: &QueueItem,
     cause: &str,
