@@ -209,11 +209,24 @@ async fn apply(
         "complaint": analysis.complaint,
     }), now).await?;
 
-    let intent = (analysis.intent.verdict == Verdict::Confident && !analysis.out_of_scope)
-        .then(|| brain.bot.intent(&analysis.intent.name))
-        .flatten();
+    // The out-of-scope intent winning above its threshold is a confident reading too: its
+    // `action` says what to do (the example bot answers chit-chat instead of queueing it).
+    let intent = match analysis.intent.verdict {
+        Verdict::Confident if !analysis.out_of_scope => brain.bot.intent(&analysis.intent.name),
+        Verdict::OutOfScopeIntent => brain.bot.intent(&analysis.intent.name),
+        _ => None,
+    };
     let fields = template_fields(brain, ev, &conv);
     let owner = Owner::parse(&conv.owner).unwrap_or(Owner::Bot);
+    // A customer waiting for a person may hear where they stand, once per interval.
+    let every_ms = i64::from(engine.settings.policy.still_queued_every_minutes) * 60_000;
+    let still_queued_at = match owner {
+        Owner::Queued => routing::standing(&mut tx, conv.id)
+            .await?
+            .filter(|st| now - st.told_at >= every_ms)
+            .map(|st| st.position),
+        _ => None,
+    };
     let situation = Situation {
         channel: &ev.channel,
         visibility: ev.visibility,
@@ -224,6 +237,7 @@ async fn apply(
         notice_already_sent: conv.notice_sent,
         fields: &fields,
         variant_seed: message_id as u64,
+        still_queued_at,
     };
     let decisions = policy::decide(&situation, &engine.settings.policy);
     let ctx = Ctx {
@@ -235,6 +249,12 @@ async fn apply(
     };
     for (i, d) in decisions.iter().enumerate() {
         apply_decision(&mut tx, &ctx, i, d).await?;
+    }
+    let told = decisions
+        .iter()
+        .any(|d| matches!(d.action, DecisionAction::Reply { .. }));
+    if still_queued_at.is_some() && told {
+        routing::mark_queue_notice(&mut tx, conv.id, now).await?;
     }
     inbox::mark_done(&mut tx, inbox_id, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
@@ -270,15 +290,14 @@ pub fn customer_fields(
     ticket_url: Option<&str>,
 ) -> BTreeMap<String, String> {
     // Without a display name the handle is an opaque id (a web chat session, a Messenger PSID,
-    // a Slack user id): greet them as "there" instead.
-    let name = name
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or("there")
-        .to_string();
-    let first = name.split_whitespace().next().unwrap_or(&name).to_string();
+    // a Slack user id): the name fields stay out and the template reads without them.
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
     let mut f = BTreeMap::new();
-    f.insert("name".into(), name);
-    f.insert("first_name".into(), first);
+    if let Some(name) = name {
+        let first = name.split_whitespace().next().unwrap_or(name);
+        f.insert("first_name".into(), first.to_string());
+        f.insert("name".into(), name.to_string());
+    }
     f.insert("handle".into(), handle.to_string());
     f.insert("channel".into(), channel.to_string());
     f.insert(

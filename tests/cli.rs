@@ -447,3 +447,54 @@ fn intents_review_lists_assigns_and_dismisses_what_the_bot_was_unsure_of() {
     let empty: serde_json::Value = serde_json::from_slice(&review(&["--json"]).stdout).unwrap();
     assert_eq!(empty["count"], 0);
 }
+
+#[test]
+fn agents_add_with_all_skills_gives_every_skill_the_bot_routes_to() {
+    let db = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/hearken.db", db.path().display());
+    let out = run_with_stdin(
+        &[
+            "agents",
+            "add",
+            "--login",
+            "admin",
+            "--role",
+            "admin",
+            "--all-skills",
+            "--skill",
+            "billing=5",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ],
+        b"correct horse battery staple\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = json_output(&["agents", "list", "--json", "--database-url", &url]);
+    let skills = &listed[0]["skills"];
+    let names: Vec<&str> = skills
+        .as_object()
+        .unwrap_or_else(|| panic!("skills as a map: {listed}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    // The example bot's config.yml lists these seven; every intent's skill is among them.
+    assert_eq!(
+        names,
+        [
+            "accounts",
+            "billing",
+            "complaints",
+            "general",
+            "orders",
+            "private_messages",
+            "technical"
+        ]
+    );
+    assert_eq!(skills["billing"], 5, "a --skill given too sets its level");
+    assert_eq!(skills["orders"], 3);
+}

@@ -28,6 +28,17 @@ fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
     Ok((t.chars().take(20).collect(), true))
 }
 
+/// Every skill the intent files name: `config.yml`'s list and each intent's own `skill`.
+fn bot_skills(dir: &std::path::Path) -> anyhow::Result<Vec<String>> {
+    let bot = crate::intents::load_valid(dir)
+        .with_context(|| format!("reading the bot's skills from {}", dir.display()))?;
+    let mut all: Vec<String> = bot.settings.skills.clone();
+    all.extend(bot.intents.iter().filter_map(|i| i.skill.clone()));
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
 pub fn run(args: &ServiceArgs, action: &AgentsAction) -> anyhow::Result<i32> {
     let settings = std::sync::Arc::new(super::serve::settings(args)?);
     super::serve::runtime()?.block_on(async move {
@@ -41,16 +52,24 @@ pub fn run(args: &ServiceArgs, action: &AgentsAction) -> anyhow::Result<i32> {
                 name,
                 role,
                 skills,
+                all_skills,
                 groups,
                 capacity,
                 password_stdin,
             } => {
+                let mut levels = BTreeMap::new();
+                if *all_skills {
+                    for skill in bot_skills(&engine.settings.nlu.intents_dir)? {
+                        levels.insert(skill, 3);
+                    }
+                }
+                levels.extend(skills.iter().cloned());
                 let (pw, generated) = password(*password_stdin)?;
                 let n = NewAgent {
                     login: login.clone(),
                     name: name.clone().unwrap_or_else(|| login.clone()),
                     role: *role,
-                    skills: skills.iter().cloned().collect::<BTreeMap<_, _>>(),
+                    skills: levels.clone(),
                     groups: groups.clone(),
                     capacity: *capacity,
                     password: pw.clone(),
@@ -59,6 +78,10 @@ pub fn run(args: &ServiceArgs, action: &AgentsAction) -> anyhow::Result<i32> {
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 println!("created {} {login} (id {id})", role.as_str());
+                if !levels.is_empty() {
+                    let names: Vec<&str> = levels.keys().map(String::as_str).collect();
+                    println!("skills: {}", names.join(", "));
+                }
                 if generated {
                     println!("password: {pw}");
                     println!("(shown once; sign in at /console/login and keep it somewhere safe)");

@@ -126,6 +126,10 @@ pub enum AgentsAction {
         /// SKILL or SKILL=LEVEL (1-5), repeatable: --skill billing=4 --skill orders.
         #[arg(long = "skill", value_parser = agents::parse_skill)]
         skills: Vec<(String, u8)>,
+        /// Every skill the bot's intent files name (config.yml `skills` and each intent's
+        /// `skill`), at level 3; a `--skill` given too sets its own level.
+        #[arg(long)]
+        all_skills: bool,
         /// A group such as private_messages, repeatable.
         #[arg(long = "group")]
         groups: Vec<String>,

@@ -46,8 +46,8 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<i32> {
         );
         if crate::store::agents::count_admins(&app.engine.store).await? == 0 {
             eprintln!(
-                "no console admin yet: create one with `cargo run --release -- agents add --login admin --role admin` (it prints a password); \
-                 add `--skill NAME` for each skill of the bot's they should be offered (docs/console.md)"
+                "no console admin yet: create one with `cargo run --release -- agents add --login admin --role admin --all-skills` \
+                 (it prints a password; `--skill NAME` instead offers them only some of the bot's skills, docs/console.md)"
             );
         }
         app.run_until_stopped().await.context("serving")?;

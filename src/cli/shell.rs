@@ -96,7 +96,7 @@ async fn turn(engine: &Engine, session: &str, text: &str, after: i64) -> anyhow:
         message_id: uuid::Uuid::new_v4().to_string(),
         author: Author {
             handle: format!("shell-{}", &session[..8]),
-            name: Some("You".into()),
+            name: None,
         },
         text: text.into(),
     };

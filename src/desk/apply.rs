@@ -202,6 +202,9 @@ impl Change<'_> {
         }
         let actor = self.actor.name();
         let previous = convs::transition(tx, id, to.as_str(), &actor, &reason, self.now).await?;
+        if to == Owner::Bot && from.is_some() {
+            customer::handed_back(tx, self.engine, id, self.now).await?;
+        }
         let event = match to {
             Owner::Agent => kind::CONVERSATION_ASSIGNED,
             Owner::Resolved => kind::CONVERSATION_RESOLVED,

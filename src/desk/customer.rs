@@ -1,4 +1,4 @@
-//! What people send to customers: the waiting notice, an agent's reply (public, private, or
+//! What people send to customers: the waiting notice, the hand-back notice, an agent's reply (public, private, or
 //! moved to private with a public acknowledgement), a like or a repost. Everything goes
 //! through the outbox, so it is retried and a failure shows on the conversation.
 
@@ -95,6 +95,22 @@ pub async fn reply_in_thread(
     send(tx, engine, conversation_id, kind, None, key, author).await
 }
 
+/// A person handed the conversation back: the customer hears so (`routing.hand_back_message`).
+pub async fn handed_back(
+    tx: &mut Tx,
+    engine: &Engine,
+    conversation_id: i64,
+    now: i64,
+) -> Result<(), StoreError> {
+    let text = &engine.settings.routing.hand_back_message;
+    if text.trim().is_empty() {
+        return Ok(());
+    }
+    let key = format!("handback:{conversation_id}:{now}");
+    reply_in_thread(tx, engine, conversation_id, text, &key, None).await?;
+    Ok(())
+}
+
 /// The configured public acknowledgement for "move to private", addressed to this
 /// conversation's customer (`{{first_name}}`, `{{name}}`, `{{handle}}`).
 pub async fn acknowledgement(engine: &Engine, conversation_id: i64) -> Result<String, StoreError> {
@@ -107,17 +123,14 @@ pub async fn acknowledgement(engine: &Engine, conversation_id: i64) -> Result<St
     let name = identity
         .and_then(|i| i.display_name.clone())
         .or(contact.display_name.clone())
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "there".into());
+        .filter(|n| !n.trim().is_empty());
     let mut values = std::collections::BTreeMap::new();
-    values.insert(
-        "first_name",
-        name.split_whitespace()
-            .next()
-            .unwrap_or("there")
-            .to_string(),
-    );
-    values.insert("name", name);
+    // No name: the fields stay out and the message reads without them ("Hi," not "Hi there,").
+    if let Some(name) = name {
+        let first = name.split_whitespace().next().unwrap_or(&name).to_string();
+        values.insert("first_name", first);
+        values.insert("name", name);
+    }
     values.insert(
         "handle",
         identity.map(|i| i.handle.clone()).unwrap_or_default(),

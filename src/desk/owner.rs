@@ -117,6 +117,9 @@ pub async fn change(
             let now = engine.clock.now_ms();
             let mut tx = engine.store.begin().await?;
             convs::transition(&mut tx, id, to.as_str(), actor, reason, now).await?;
+            if to == Owner::Bot && matches!(from, Owner::Agent | Owner::Queued) {
+                super::customer::handed_back(&mut tx, engine, id, now).await?;
+            }
             let event = match to {
                 Owner::Agent => kind::CONVERSATION_ASSIGNED,
                 Owner::Resolved => kind::CONVERSATION_RESOLVED,

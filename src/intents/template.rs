@@ -28,8 +28,9 @@ pub fn fields(text: &str) -> Result<Vec<(usize, String)>, usize> {
     Ok(out)
 }
 
-/// Fills the placeholders; a field without a value renders empty and the spacing around it
-/// is tidied ("Hi {{name}}," with no name gives "Hi,").
+/// Fills the placeholders; a field without a value renders empty and the words around it are
+/// tidied, so a customer without a name is greeted without one: "Hi {{name}}, thanks" gives
+/// "Hi, thanks", "Happy to help, {{first_name}}!" gives "Happy to help!".
 pub fn render(text: &str, values: &BTreeMap<&str, String>) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -42,11 +43,21 @@ pub fn render(text: &str, values: &BTreeMap<&str, String>) -> String {
         };
         let key = after[..end].trim();
         let value = values.get(key).map(String::as_str).unwrap_or("");
-        if value.is_empty() && out.ends_with(' ') {
-            out.pop();
+        rest = &after[end + 2..];
+        if value.is_empty() {
+            let kept = out.trim_end_matches(' ').len();
+            out.truncate(kept);
+            // "help, {{first_name}}!" -> "help!": the comma only introduced the name.
+            let next = rest.trim_start_matches(' ').chars().next();
+            if out.ends_with(',') && next.is_none_or(|c| !c.is_alphanumeric()) {
+                out.pop();
+            }
+            // "{{name}}, your order" -> "your order".
+            if out.is_empty() {
+                rest = rest.trim_start_matches([',', ' ']);
+            }
         }
         out.push_str(value);
-        rest = &after[end + 2..];
     }
     out.push_str(rest);
     out
@@ -72,5 +83,31 @@ mod tests {
         assert_eq!(render("Hi {{name}}, thanks!", &v), "Hi Ada, thanks!");
         v.clear();
         assert_eq!(render("Hi {{name}}, thanks!", &v), "Hi, thanks!");
+    }
+
+    #[test]
+    fn a_customer_without_a_name_is_greeted_without_one() {
+        let none = BTreeMap::new();
+        for (template, rendered) in [
+            ("Hi {{name}}! We can help.", "Hi! We can help."),
+            ("Happy to help, {{first_name}}!", "Happy to help!"),
+            ("Happy to help, {{first_name}} 😊", "Happy to help 😊"),
+            ("Thanks, {{first_name}}. I'll look.", "Thanks. I'll look."),
+            ("Sure, {{first_name}} — one moment", "Sure — one moment"),
+            (
+                "Sorry {{first_name}}, that's outside",
+                "Sorry, that's outside",
+            ),
+            ("{{name}}, your order shipped", "your order shipped"),
+            ("Order {{ticket_url}} opened", "Order opened"),
+        ] {
+            assert_eq!(render(template, &none), rendered, "{template}");
+        }
+        let mut named = BTreeMap::new();
+        named.insert("first_name", "Ada".to_string());
+        assert_eq!(
+            render("Happy to help, {{first_name}}!", &named),
+            "Happy to help, Ada!"
+        );
     }
 }

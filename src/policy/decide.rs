@@ -22,6 +22,9 @@ impl Decision {
 /// What the bot does with the message described by `s`.
 pub fn decide(s: &Situation, config: &PolicyConfig) -> Vec<Decision> {
     if s.owner != Owner::Bot {
+        if let Some(d) = still_queued(s, config) {
+            return vec![d];
+        }
         return vec![Decision::new(
             DecisionAction::Silence,
             format!(
@@ -58,6 +61,7 @@ pub fn decide(s: &Situation, config: &PolicyConfig) -> Vec<Decision> {
         Some(intent) => ctx.confident(intent, &mut out),
         None => ctx.unsure(&mut out),
     }
+    ctx.acknowledge(&mut out);
     if let CalendarStatus::Closed {
         next_open: Some(at),
         ..
@@ -75,6 +79,33 @@ pub fn decide(s: &Situation, config: &PolicyConfig) -> Vec<Decision> {
         out = observe_only(out, s.channel);
     }
     out
+}
+
+/// A customer who writes while waiting for a person hears where they stand (rule 1b); the
+/// pipeline only offers a place when the interval since they were last told has passed.
+fn still_queued(s: &Situation, config: &PolicyConfig) -> Option<Decision> {
+    let position = s.still_queued_at?;
+    let rules = config.channel(s.channel);
+    if s.owner != Owner::Queued || config.still_queued.trim().is_empty() || rules.silent {
+        return None;
+    }
+    let visibility = rules.reply_visibility.unwrap_or(s.visibility);
+    let mut values: BTreeMap<&str, String> = s
+        .fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    values.insert("queue_position", position.to_string());
+    Some(Decision::new(
+        DecisionAction::Reply {
+            visibility,
+            text: template::render(&config.still_queued, &values),
+        },
+        format!(
+            "conversation waiting for a person at place {position}: the bot stays silent on content and tells the customer so in {} (policy.still_queued)",
+            visibility.as_str()
+        ),
+    ))
 }
 
 /// Every decision but escalations becomes one Silence.
@@ -327,6 +358,48 @@ impl<'s, 'a> Ctx<'s, 'a> {
             EscalationCause::Unsure,
             format!("the bot is unsure ({reason})"),
         ));
+    }
+
+    /// A hand-over is never silent: after an escalation the customer hears, once, what happens
+    /// next: an `escalate` intent's own response, else `policy.acknowledgement` (in private) or
+    /// the shorter `policy.public_acknowledgement` (in public). Later messages
+    /// find the conversation owned by a person (rule 1), so this is once per hand-over.
+    fn acknowledge(&self, out: &mut Vec<Decision>) {
+        let escalated = out
+            .iter()
+            .any(|d| matches!(d.action, DecisionAction::Escalate { .. }));
+        let replied = out
+            .iter()
+            .any(|d| matches!(d.action, DecisionAction::Reply { .. }));
+        if !escalated || replied {
+            return;
+        }
+        let intent = self.s.intent;
+        let visibility = match intent {
+            Some(i) => self.reply_visibility(i),
+            None => self.rules.reply_visibility.unwrap_or(self.s.visibility),
+        };
+        let own = intent
+            .filter(|i| i.action == Action::Escalate)
+            .and_then(|i| self.pick(i, visibility).map(|(text, why)| (i, text, why)));
+        let (configured, key) = match visibility {
+            Visibility::Public => (
+                &self.config.public_acknowledgement,
+                "policy.public_acknowledgement",
+            ),
+            Visibility::Private => (&self.config.acknowledgement, "policy.acknowledgement"),
+        };
+        let (raw, why) = match own {
+            Some((i, text, why)) => (text, format!("the response of '{}', {why}", i.name)),
+            None if configured.trim().is_empty() => return,
+            None => (configured.clone(), key.to_string()),
+        };
+        let mut d = self.reply(visibility, raw, "handed to a person", &why);
+        d.reason = format!(
+            "handed to a person: the customer is told so in {} ({why})",
+            visibility.as_str()
+        );
+        out.push(d);
     }
 
     /// The channel's forced visibility, else private for its private intents, else the

@@ -95,6 +95,9 @@ pub struct Situation<'a> {
     pub fields: &'a std::collections::BTreeMap<String, String>,
     /// Seed picking among several response variants, so the choice is stable for a message.
     pub variant_seed: u64,
+    /// The conversation waits for a person at this place in the queue and its customer may be
+    /// told so again (`still_queued_every_minutes` have passed since they last were).
+    pub still_queued_at: Option<i64>,
 }
 
 /// One thing the bot decided, with the reason in words (stored on the transcript).

@@ -30,9 +30,31 @@ pub struct PolicyConfig {
     pub private_skill: String,
     /// Escalations to these skills are complaints: High, Urgent when also negative.
     pub complaint_skills: Vec<String>,
+    /// What the customer hears, once, when the bot hands their conversation to a person (an
+    /// `escalate` intent's own response comes first). Template fields as in responses; empty
+    /// turns it off.
+    pub acknowledgement: String,
+    /// The same for a public post: short, since everyone reads it.
+    pub public_acknowledgement: String,
+    /// What a customer who writes while waiting for a person hears, at most once per
+    /// `still_queued_every_minutes` (counted from the hand-over): `{{queue_position}}` is their
+    /// place. Empty turns it off.
+    pub still_queued: String,
+    pub still_queued_every_minutes: u32,
     /// Overrides by channel name.
     pub channels: BTreeMap<String, ChannelRules>,
 }
+
+/// Says what happens next in plain words; reads well with or without a name.
+pub const DEFAULT_ACKNOWLEDGEMENT: &str =
+    "Thanks, {{first_name}}. I've passed this to our team: a person will reply here as soon as they can.";
+
+/// Says in public that a person will answer, without the details.
+pub const DEFAULT_PUBLIC_ACKNOWLEDGEMENT: &str =
+    "Sorry to hear this, {{first_name}}. A member of our team will reply to you here shortly.";
+
+/// Where they are and that a person is coming; the name is optional.
+pub const DEFAULT_STILL_QUEUED: &str = "Thanks for waiting, {{first_name}}. You're number {{queue_position}} in the queue: a person will reply here as soon as they can.";
 
 impl Default for PolicyConfig {
     fn default() -> Self {
@@ -44,6 +66,10 @@ impl Default for PolicyConfig {
             fallback_skill: "general".into(),
             private_skill: "private_messages".into(),
             complaint_skills: vec!["complaints".into()],
+            acknowledgement: DEFAULT_ACKNOWLEDGEMENT.into(),
+            public_acknowledgement: DEFAULT_PUBLIC_ACKNOWLEDGEMENT.into(),
+            still_queued: DEFAULT_STILL_QUEUED.into(),
+            still_queued_every_minutes: 10,
             channels: BTreeMap::new(),
         }
     }
@@ -138,6 +164,24 @@ impl PolicyConfig {
         for (i, skill) in self.complaint_skills.iter().enumerate() {
             check_skill(format!("policy.complaint_skills[{i}]"), skill);
         }
+        check_template(
+            &mut problems,
+            "policy.acknowledgement",
+            &self.acknowledgement,
+            &[],
+        );
+        check_template(
+            &mut problems,
+            "policy.public_acknowledgement",
+            &self.public_acknowledgement,
+            &[],
+        );
+        check_template(
+            &mut problems,
+            "policy.still_queued",
+            &self.still_queued,
+            &["queue_position"],
+        );
         let intents: Vec<&str> = bot.intents.iter().map(|i| i.name.as_str()).collect();
         for (channel, rules) in &self.channels {
             for (field, names) in [
@@ -160,6 +204,36 @@ impl PolicyConfig {
             Ok(())
         } else {
             Err(PolicyError { problems })
+        }
+    }
+}
+
+/// A policy template's fields must exist: the response fields but `ticket_url`, plus `extra`.
+fn check_template(problems: &mut Vec<String>, key: &str, text: &str, extra: &[&str]) {
+    let fields = match crate::intents::template::fields(text) {
+        Ok(fields) => fields,
+        Err(at) => {
+            problems.push(format!(
+                "{key}: a '{{{{' without '}}}}' at character {at}; write fields as {{{{first_name}}}}"
+            ));
+            return;
+        }
+    };
+    let known: Vec<&str> = crate::intents::template::FIELDS
+        .iter()
+        .copied()
+        .filter(|f| *f != "ticket_url")
+        .chain(extra.iter().copied())
+        .collect();
+    for (_, field) in fields {
+        if !known.contains(&field.as_str()) {
+            let hint = match did_you_mean(&field, &known) {
+                Some(s) => format!("did you mean {{{{{s}}}}}?"),
+                None => format!("fields: {}", known.join(", ")),
+            };
+            problems.push(format!(
+                "{key}: unknown template field {{{{{field}}}}}; {hint}"
+            ));
         }
     }
 }
@@ -271,6 +345,49 @@ silent = true
             (parsed.complaint, parsed.complaint_skill()),
             (0.6, "complaints")
         );
+    }
+
+    #[test]
+    fn a_policy_text_with_an_unknown_or_unclosed_field_is_reported_with_a_hint() {
+        let typo = PolicyConfig {
+            acknowledgement: "Thanks {{frist_name}}, {{ticket_url}}".into(),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(
+            typo.validate(&bot()).unwrap_err().problems,
+            vec![
+                "policy.acknowledgement: unknown template field {{frist_name}}; did you mean {{first_name}}?",
+                "policy.acknowledgement: unknown template field {{ticket_url}}; fields: name, first_name, handle, channel, brand",
+            ]
+        );
+        let unclosed = PolicyConfig {
+            acknowledgement: "Thanks {{name".into(),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(
+            unclosed.validate(&bot()).unwrap_err().problems,
+            vec!["policy.acknowledgement: a '{{' without '}}' at character 7; write fields as {{first_name}}"]
+        );
+        let place = PolicyConfig {
+            acknowledgement: "You are number {{queue_position}}".into(),
+            still_queued: "You are number {{queue_postion}}".into(),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(
+            place.validate(&bot()).unwrap_err().problems,
+            vec![
+                "policy.acknowledgement: unknown template field {{queue_position}}; fields: name, first_name, handle, channel, brand",
+                "policy.still_queued: unknown template field {{queue_postion}}; did you mean {{queue_position}}?",
+            ],
+            "the place in the queue is only known to the queue notice"
+        );
+        let off = PolicyConfig {
+            acknowledgement: String::new(),
+            public_acknowledgement: String::new(),
+            still_queued: String::new(),
+            ..PolicyConfig::default()
+        };
+        assert_eq!(off.validate(&bot()), Ok(()));
     }
 
     #[test]

@@ -27,11 +27,17 @@ pub struct RoutingConfig {
     pub priority_order: QueueOrder,
     /// Sent once when no online agent has the skill a conversation needs; empty: never.
     pub waiting_message: String,
+    /// Told the customer when a person hands their conversation back to the bot; empty: never.
+    pub hand_back_message: String,
     /// The codes an agent chooses from when resolving; one is required.
     pub dispositions: Vec<String>,
     /// The lowest skill level (1-5) that qualifies an agent for an item with that skill.
     pub min_skill_level: u8,
 }
+
+/// The customer knows who answers from now on, and how to reach a person again.
+pub const DEFAULT_HAND_BACK: &str =
+    "You're back with our assistant: ask me anything, or ask for a person at any time.";
 
 impl Default for RoutingConfig {
     fn default() -> Self {
@@ -42,6 +48,7 @@ impl Default for RoutingConfig {
             waiting_message: "Thanks for your patience: all our specialists are busy right now. \
                               We will get back to you here as soon as one is free."
                 .into(),
+            hand_back_message: DEFAULT_HAND_BACK.into(),
             dispositions: [
                 "resolved",
                 "refund_issued",

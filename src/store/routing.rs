@@ -370,8 +370,8 @@ pub async fn work_of(store: &Store, conversation_id: i64) -> Result<Vec<WorkRow>
         .map_err(Into::into)
 }
 
-/// A routed conversation with what a queue view shows of it: who, where, and the latest
-/// customer message.
+/// A routed conversation with what a queue view shows of it: who, where, and the customer's
+/// message that escalated it (the latest one when no message did, e.g. a failed send).
 #[derive(Debug, Clone, Serialize)]
 pub struct Overview {
     #[serde(flatten)]
@@ -379,8 +379,62 @@ pub struct Overview {
     pub visibility: String,
     pub contact_id: i64,
     pub contact_name: Option<String>,
+    /// The message that escalated (not what the customer wrote since, while waiting).
     pub last_message: Option<String>,
     pub agent_login: Option<String>,
+}
+
+/// Where a waiting conversation stands, for telling its customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    /// 1 when it is next (or being offered to an agent right now).
+    pub position: i64,
+    /// When the customer was last told they are waiting: the last "still in the queue" notice,
+    /// else the escalation itself (its acknowledgement said so).
+    pub told_at: i64,
+}
+
+/// The place of a queued or offered conversation among those waiting for the same skill, in
+/// the router's order (priority, then time queued); None once assigned or not routed.
+pub async fn standing(tx: &mut Tx, conversation_id: i64) -> Result<Option<Standing>, StoreError> {
+    let r = sqlx::query(
+        "SELECT me.state AS state, COALESCE(me.queue_notice_at, me.escalated_at) AS told_at, \
+         (SELECT COUNT(*) FROM routing_items o WHERE o.state = 'queued' AND o.skill = me.skill \
+           AND o.conversation_id <> me.conversation_id \
+           AND (o.priority < me.priority OR (o.priority = me.priority \
+                AND (o.enqueued_at < me.enqueued_at \
+                     OR (o.enqueued_at = me.enqueued_at AND o.conversation_id < me.conversation_id))))) AS ahead \
+         FROM routing_items me WHERE me.conversation_id = $1",
+    )
+    .bind(conversation_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let state: String = r.try_get("state")?;
+    let ahead: i64 = r.try_get("ahead")?;
+    let position = match state.as_str() {
+        "queued" => ahead + 1,
+        "offered" => 1,
+        _ => return Ok(None),
+    };
+    Ok(Some(Standing {
+        position,
+        told_at: r.try_get("told_at")?,
+    }))
+}
+
+/// The customer was just told they are still in the queue.
+pub async fn mark_queue_notice(
+    tx: &mut Tx,
+    conversation_id: i64,
+    now_ms: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE routing_items SET queue_notice_at = $1 WHERE conversation_id = $2")
+        .bind(now_ms)
+        .bind(conversation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Every routed conversation for the queue views, most urgent and longest waiting first.
@@ -393,8 +447,11 @@ pub async fn overview(store: &Store) -> Result<Vec<Overview>, StoreError> {
     let sql = format!(
         "SELECT {cols}, c.visibility AS visibility, c.contact_id AS contact_id, \
          k.display_name AS contact_name, \
-         (SELECT m.text FROM messages m WHERE m.conversation_id = r.conversation_id AND m.direction = 'in' \
-          ORDER BY m.id DESC LIMIT 1) AS last_message, a.login AS agent_login \
+         COALESCE((SELECT m.text FROM decisions d JOIN messages m ON m.id = d.message_id \
+                   WHERE d.conversation_id = r.conversation_id AND d.kind = 'escalate' \
+                   ORDER BY d.id DESC LIMIT 1), \
+                  (SELECT m.text FROM messages m WHERE m.conversation_id = r.conversation_id AND m.direction = 'in' \
+                   ORDER BY m.id DESC LIMIT 1)) AS last_message, a.login AS agent_login \
          FROM routing_items r JOIN conversations c ON c.id = r.conversation_id \
          JOIN contacts k ON k.id = c.contact_id LEFT JOIN agents a ON a.id = r.agent_id \
          ORDER BY r.priority, r.enqueued_at, r.conversation_id"

@@ -245,7 +245,7 @@ async fn praise_in_a_comment_is_liked() {
 }
 
 #[tokio::test]
-async fn a_complaint_in_a_comment_is_escalated_with_no_public_answer() {
+async fn a_complaint_in_a_comment_is_escalated_with_a_short_public_acknowledgement_only() {
     let graph = graph().await;
     let app = spawn_app(Db::Sqlite, |s| with_facebook(s, &graph)).await;
     let complaint =
@@ -256,8 +256,20 @@ async fn a_complaint_in_a_comment_is_escalated_with_no_public_answer() {
     assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
     assert_eq!(c["conversation"]["skill"], "complaints", "{c:#}");
     let calls = graph_calls(&graph).await;
-    // The example bot's complaint intent escalates without an acknowledgement.
-    assert!(calls.is_empty(), "no answer to a complaint: {calls:#?}");
+    assert_eq!(calls.len(), 1, "one acknowledgement, no answer: {calls:#?}");
+    let (method, path, body) = &calls[0];
+    assert_eq!(
+        (method.as_str(), path.as_str()),
+        ("POST", "/v25.0/5_79/comments"),
+        "a reply under the comment"
+    );
+    let text = body["message"].as_str().unwrap_or_default();
+    assert!(
+        text.ends_with(
+            "A member of our team will reach out to you by DM shortly to put this right."
+        ),
+        "{body}"
+    );
 }
 
 #[tokio::test]

@@ -108,7 +108,7 @@ async fn a_mention_is_answered_in_its_thread_and_praise_is_favourited(db: Db) {
 }
 
 #[tokio::test]
-async fn a_complaint_is_escalated_without_a_public_answer() {
+async fn a_complaint_is_escalated_with_a_short_public_acknowledgement_only() {
     let server = instance().await;
     page_after(
         &server,
@@ -127,9 +127,17 @@ async fn a_complaint_is_escalated_without_a_public_answer() {
     let c = conversation(&app, "201").await;
     assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
     assert_eq!(c["conversation"]["skill"], "complaints", "{c:#}");
-    // The policy sends no acknowledgement: the agent answers.
+    // A short public acknowledgement in the thread; the agent answers.
     let posts = posted(&server).await;
-    assert!(posts.is_empty(), "no answer from the bot: {posts:?}");
+    assert_eq!(posts.len(), 1, "one acknowledgement, no answer: {posts:?}");
+    assert_eq!(posts[0]["in_reply_to_id"], "201", "{posts:?}");
+    let text = posts[0]["status"].as_str().unwrap_or_default();
+    assert!(
+        text.ends_with(
+            "A member of our team will reach out to you by DM shortly to put this right."
+        ),
+        "{posts:?}"
+    );
     assert!(requests(&server, "POST", "/api/v1/statuses/201/favourite")
         .await
         .is_empty());

@@ -42,7 +42,7 @@ async fn a_mention_is_answered_in_its_thread_once_whatever_slack_redelivers(db: 
             "chat.postMessage".to_string(),
             json!({
                 "channel": CHANNEL,
-                "text": "Hi there, sorry you're locked out! Try 'Forgot password' on the sign-in page, and if that doesn't work, DM us and we'll help. 🔑",
+                "text": "Hi, sorry you're locked out! Try 'Forgot password' on the sign-in page, and if that doesn't work, DM us and we'll help. 🔑",
                 "thread_ts": ts,
             })
         )]
@@ -84,7 +84,7 @@ async fn a_direct_message_is_answered_in_the_dm() {
             ),
             (
                 "chat.postMessage".to_string(),
-                json!({"channel": "D024BE91L", "text": "Hi there, thanks for reaching out. Could you share your order number (it starts with NW-)? I'll look up the tracking for you."})
+                json!({"channel": "D024BE91L", "text": "Hi, thanks for reaching out. Could you share your order number (it starts with NW-)? I'll look up the tracking for you."})
             ),
         ]
     );
@@ -111,7 +111,7 @@ async fn a_positive_mention_is_liked_with_the_configured_reaction() {
 }
 
 #[tokio::test]
-async fn a_complaint_is_escalated_and_not_answered_in_public() {
+async fn a_complaint_is_escalated_with_a_short_acknowledgement_in_its_thread_only() {
     let slack = slack().await;
     let app = spawn_app(Db::Sqlite, |s| with_slack(s, &slack)).await;
     let ts = "1700000000.000400";
@@ -129,7 +129,16 @@ async fn a_complaint_is_escalated_and_not_answered_in_public() {
     assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
     assert_eq!(c["conversation"]["skill"], "complaints", "{c:#}");
     let calls = calls(&slack).await;
-    assert!(of(&calls, "chat.postMessage").is_empty(), "{calls:#?}");
+    let posts = of(&calls, "chat.postMessage");
+    assert_eq!(posts.len(), 1, "one acknowledgement, no answer: {calls:#?}");
+    assert_eq!(posts[0]["thread_ts"], ts, "in the thread");
+    let text = posts[0]["text"].as_str().unwrap_or_default();
+    assert!(
+        text.ends_with(
+            "A member of our team will reach out to you by DM shortly to put this right."
+        ),
+        "{calls:#?}"
+    );
 }
 
 #[tokio::test]

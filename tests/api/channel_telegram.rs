@@ -112,7 +112,7 @@ async fn praise_in_a_group_gets_a_thumbs_up_reaction_and_a_thank_you_in_the_thre
 }
 
 #[tokio::test]
-async fn a_complaint_in_a_group_is_escalated_and_not_answered() {
+async fn a_complaint_in_a_group_is_escalated_with_a_short_public_acknowledgement_only() {
     let server = bot_api().await;
     let app = spawn_app(Db::Sqlite, |s| with_telegram(s, &server)).await;
     let complaint =
@@ -122,10 +122,19 @@ async fn a_complaint_in_a_group_is_escalated_and_not_answered() {
     let c = conversation(&app, "-1001234:81").await;
     assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
     assert_eq!(c["conversation"]["skill"], "complaints");
+    let calls = calls(&server).await;
+    assert_eq!(calls.len(), 1, "one acknowledgement, no answer: {calls:#?}");
+    assert_eq!(calls[0].0, "sendMessage");
     assert_eq!(
-        calls(&server).await,
-        [],
-        "the escalation policy sends nothing"
+        calls[0].1["reply_parameters"]["message_id"], 81,
+        "in the thread"
+    );
+    let text = calls[0].1["text"].as_str().unwrap();
+    assert!(
+        text.ends_with(
+            "A member of our team will reach out to you by DM shortly to put this right."
+        ),
+        "{text}"
     );
 }
 

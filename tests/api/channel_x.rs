@@ -288,7 +288,7 @@ async fn a_positive_mention_on_x_is_liked() {
 }
 
 #[tokio::test]
-async fn a_complaint_on_x_is_escalated_without_a_public_answer() {
+async fn a_complaint_on_x_is_escalated_with_a_short_public_acknowledgement_only() {
     let server = x_server().await;
     let app = spawn_with_x(Db::Sqlite, &server).await;
     let tweet = "1700000000000000003";
@@ -299,9 +299,20 @@ async fn a_complaint_on_x_is_escalated_without_a_public_answer() {
     assert_eq!(conv["conversation"]["owner"], "queued", "{conv:#}");
     assert_eq!(conv["conversation"]["skill"], "complaints", "{conv:#}");
     let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests.len(),
+        1,
+        "one acknowledgement, no answer: {requests:?}"
+    );
+    assert_eq!(requests[0].url.path(), "/2/tweets");
+    let post: serde_json::Value = serde_json::from_slice(&requests[0].body).unwrap();
+    assert_eq!(post["reply"]["in_reply_to_tweet_id"], tweet, "{post}");
+    let text = post["text"].as_str().unwrap_or_default();
     assert!(
-        requests.is_empty(),
-        "the complaint policy sends nothing: {requests:?}"
+        text.ends_with(
+            "A member of our team will reach out to you by DM shortly to put this right."
+        ),
+        "{post}"
     );
 }
 

@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use crate::console_support::{client, person, post_login, set_cookie, sign_in};
-use crate::helpers::{spawn_app, Db};
+use crate::helpers::{session, spawn_app, Db};
 use crate::on_both_stores;
-use crate::routing::{complain, queued};
+use crate::routing::{complain, queued, COMPLAINT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_anonymous_visit_is_sent_to_the_login_form() {
@@ -203,5 +203,28 @@ async fn an_admin_creates_an_agent_in_the_console_and_changes_their_skills() {
             .await
             .status(),
         303
+    );
+}
+
+on_both_stores!(the_queue_shows_the_message_that_escalated_not_what_came_after);
+
+async fn the_queue_shows_the_message_that_escalated_not_what_came_after(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    person(&app, "scully", "agent", json!({"complaints": 4})).await;
+    let b = sign_in(&app, "scully").await;
+    b.post("/console/status", &[("status", "online")]).await;
+    let s = session();
+    app.chat(&s, "m1", COMPLAINT).await;
+    app.drain().await;
+    app.chat(&s, "m2", "love the new sofa btw").await;
+    app.drain().await;
+    let page = b.get("/console").await.text().await.unwrap();
+    assert!(
+        page.contains("worst service"),
+        "the complaint is shown: {page}"
+    );
+    assert!(
+        !page.contains("love the new sofa"),
+        "not the later message: {page}"
     );
 }

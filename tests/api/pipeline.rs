@@ -106,6 +106,21 @@ async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
     let c = app.conversation_of(&s).await;
     let id = c["conversation"]["id"].as_i64().unwrap();
     assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
+    let outs = |c: &Value| -> Vec<String> {
+        c["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "out")
+            .map(|m| m["text"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let acknowledged = outs(&c);
+    assert_eq!(
+        acknowledged.len(),
+        1,
+        "the hand-over is acknowledged: {c:#}"
+    );
     let (status, _) = app
         .send_json(
             reqwest::Method::POST,
@@ -117,14 +132,9 @@ async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
     app.chat(&s, "m2", "where is my order?").await;
     app.drain().await;
     let c = app.conversation_of(&s).await;
-    let outbound = c["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["direction"] == "out")
-        .count();
     assert_eq!(
-        outbound, 0,
+        outs(&c),
+        acknowledged,
         "the bot answered while the agent owned it: {c:#}"
     );
     let last = c["decisions"].as_array().unwrap().last().unwrap().clone();
@@ -136,13 +146,18 @@ async fn while_an_agent_owns_a_conversation_the_bot_stays_silent(db: Db) {
     app.chat(&s, "m3", "where is my order?").await;
     app.drain().await;
     let c = app.conversation_of(&s).await;
-    let outbound = c["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["direction"] == "out")
-        .count();
-    assert_eq!(outbound, 1);
+    let said = outs(&c);
+    assert_eq!(said.len(), 3, "acknowledgement, hand-back, answer: {c:#}");
+    assert_eq!(
+        said[1],
+        "You're back with our assistant: ask me anything, or ask for a person at any time.",
+        "the customer is told the bot is back"
+    );
+    assert!(
+        said[2].contains("order"),
+        "then the bot answers: {}",
+        said[2]
+    );
     let transitions: Vec<(String, String)> = c["transitions"]
         .as_array()
         .unwrap()
@@ -250,4 +265,40 @@ async fn two_processes_sharing_postgres_process_each_message_once() {
     );
     let actions = received(&platform).await;
     assert_eq!(actions.len(), 40, "every reply sent exactly once");
+}
+
+#[tokio::test]
+async fn chit_chat_is_answered_as_the_out_of_scope_intent_says_not_escalated() {
+    let app = spawn_app(Db::Sqlite, |_| {}).await;
+    let s = session();
+    app.chat(&s, "m1", "who won the football last night?").await;
+    app.drain().await;
+    let c = app.conversation_of(&s).await;
+    assert_eq!(
+        c["messages"][0]["analysis"]["intent"]["verdict"], "out_of_scope_intent",
+        "{c:#}"
+    );
+    assert_eq!(c["conversation"]["owner"], "bot", "{c:#}");
+    let decision = &c["decisions"][0];
+    assert_eq!(decision["kind"], "reply", "{c:#}");
+    assert!(
+        decision["reason"]
+            .as_str()
+            .unwrap()
+            .contains("out-of-scope intent"),
+        "the reason names the intent: {c:#}"
+    );
+    let reply = c["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["direction"] == "out")
+        .unwrap_or_else(|| panic!("the bot's answer is in the transcript: {c:#}"));
+    assert!(
+        reply["text"]
+            .as_str()
+            .unwrap()
+            .contains("outside what I can help with"),
+        "{reply}"
+    );
 }

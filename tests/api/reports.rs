@@ -217,7 +217,8 @@ async fn metrics_count_messages_decisions_the_queue_and_nlu_latency(db: Db) {
         .to_string();
     for line in [
         format!("hearken_messages_in_total{{channel=\"{channel}\"}} 3"),
-        "hearken_decisions_total{kind=\"reply\"} 1".into(),
+        // One answer and the two hand-overs' acknowledgements.
+        "hearken_decisions_total{kind=\"reply\"} 3".into(),
         "hearken_decisions_total{kind=\"escalate\"} 2".into(),
         "hearken_queue_length{state=\"assigned\",skill=\"complaints\"} 1".into(),
         "hearken_queue_length{state=\"queued\",skill=\"complaints\"} 1".into(),
@@ -234,10 +235,10 @@ async fn metrics_count_messages_decisions_the_queue_and_nlu_latency(db: Db) {
         .and_then(|n| n.parse().ok())
         .expect("a count");
     assert!(batches >= 2, "two drains analysed: {batches}");
-    // The outbox sent the bot's answer and alice's reply.
+    // The outbox sent the bot's answer, the two acknowledgements and alice's reply.
     assert!(
         text.lines()
-            .any(|l| l == format!("hearken_outbox_sent_total{{channel=\"{channel}\"}} 2")),
+            .any(|l| l == format!("hearken_outbox_sent_total{{channel=\"{channel}\"}} 4")),
         "{text}"
     );
 

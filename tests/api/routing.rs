@@ -103,9 +103,20 @@ async fn a_complaint_is_offered_accepted_answered_and_resolved_with_a_dispositio
         .iter()
         .filter(|m| m["direction"] == "out")
         .collect();
-    assert_eq!(out.len(), 1, "{c:#}");
-    assert_eq!(out[0]["text"], "I am so sorry. I have refunded you.");
-    assert_eq!(out[0]["author"], "api");
+    assert_eq!(
+        out.len(),
+        2,
+        "the hand-over's acknowledgement, then the reply: {c:#}"
+    );
+    assert!(
+        out[0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("passed this to our"),
+        "{c:#}"
+    );
+    assert_eq!(out[1]["text"], "I am so sorry. I have refunded you.");
+    assert_eq!(out[1]["author"], "api");
 
     let (status, body) = app
         .send_json(
@@ -255,10 +266,17 @@ async fn with_nobody_for_the_skill_the_customer_is_told_once_and_the_sla_raises_
             .map(|m| m["text"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(outs(&c), vec![waiting.clone()], "{c:#}");
+    assert_eq!(
+        outs(&c),
+        vec![
+            "Sure — I'm handing this conversation to one of our team. They'll reply right here shortly.".to_string(),
+            waiting.clone()
+        ],
+        "the intent's own acknowledgement, then that nobody is free: {c:#}"
+    );
     app.clock.advance(chrono::Duration::seconds(60));
     app.drain().await;
-    assert_eq!(outs(&app.conversation_of(&s).await).len(), 1, "told once");
+    assert_eq!(outs(&app.conversation_of(&s).await).len(), 2, "told once");
     let before = queued(&app, id).await.unwrap()["item"]["priority"].clone();
     app.clock.advance(chrono::Duration::seconds(61));
     app.drain().await;
@@ -268,6 +286,63 @@ async fn with_nobody_for_the_skill_the_customer_is_told_once_and_the_sla_raises_
     assert_eq!(
         app.count(&format!("SELECT COUNT(*) FROM events WHERE kind = 'routing.sla_breached' AND conversation_id = {id}")).await,
         1
+    );
+}
+
+on_both_stores!(a_customer_who_writes_while_queued_hears_their_place_at_most_once_per_interval);
+
+async fn a_customer_who_writes_while_queued_hears_their_place_at_most_once_per_interval(db: Db) {
+    let app = spawn_app(db, |s| s.policy.still_queued_every_minutes = 10).await;
+    let s = session();
+    app.chat(&s, "m1", COMPLAINT).await;
+    app.drain().await;
+    let told = |c: &Value| -> Vec<String> {
+        c["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|m| m["direction"] == "out")
+            .filter_map(|m| m["text"].as_str())
+            .filter(|t| t.contains("in the queue"))
+            .map(str::to_string)
+            .collect()
+    };
+    let c = app.conversation_of(&s).await;
+    assert_eq!(c["conversation"]["owner"], "queued", "{c:#}");
+    assert!(told(&c).is_empty(), "the hand-over said so already: {c:#}");
+
+    app.chat(&s, "m2", "hello?? is anyone there").await;
+    app.drain().await;
+    assert!(
+        told(&app.conversation_of(&s).await).is_empty(),
+        "a minute later: not yet"
+    );
+
+    app.clock.advance(chrono::Duration::minutes(10));
+    app.chat(&s, "m3", "still waiting...").await;
+    app.chat(&s, "m4", "HELLO").await;
+    app.drain().await;
+    let c = app.conversation_of(&s).await;
+    assert_eq!(
+        told(&c),
+        vec!["Thanks for waiting. You're number 1 in the queue: a person will reply here as soon as they can."],
+        "once for two messages in the same interval: {c:#}"
+    );
+    let silent = c["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "silence")
+        .count();
+    assert_eq!(silent, 2, "m2 and m4 get silence: {c:#}");
+
+    app.clock.advance(chrono::Duration::minutes(11));
+    app.chat(&s, "m5", "??").await;
+    app.drain().await;
+    assert_eq!(
+        told(&app.conversation_of(&s).await).len(),
+        2,
+        "again after the interval"
     );
 }
 

@@ -97,6 +97,7 @@ struct Case {
     calendar: CalendarStatus,
     notice_already_sent: bool,
     seed: u64,
+    still_queued_at: Option<i64>,
 }
 
 impl Case {
@@ -118,6 +119,7 @@ impl Case {
             calendar: CalendarStatus::Open,
             notice_already_sent: false,
             seed: 0,
+            still_queued_at: None,
         }
     }
 
@@ -143,6 +145,7 @@ impl Case {
             notice_already_sent: self.notice_already_sent,
             fields: &fields,
             variant_seed: self.seed,
+            still_queued_at: self.still_queued_at,
         };
         decide(&s, config)
     }
@@ -177,7 +180,17 @@ fn escalate(skill: &str, priority: Priority) -> DecisionAction {
     }
 }
 
+/// The defaults, without the generic acknowledgement: each rule's test shows its own decisions;
+/// the acknowledgement has its own tests (`acknowledged()`).
 fn config() -> PolicyConfig {
+    PolicyConfig {
+        acknowledgement: String::new(),
+        public_acknowledgement: String::new(),
+        ..PolicyConfig::default()
+    }
+}
+
+fn acknowledged() -> PolicyConfig {
     PolicyConfig::default()
 }
 
@@ -198,6 +211,61 @@ fn a_conversation_owned_by_a_person_keeps_the_bot_silent() {
             )
         );
     }
+}
+
+#[test]
+fn a_customer_waiting_in_the_queue_is_told_their_place_when_it_is_due() {
+    let mut case = Case::confident(order_status(), None).private();
+    case.owner = Owner::Queued;
+    case.still_queued_at = Some(3);
+    let decisions = case.run(&acknowledged());
+    assert_eq!(
+        decisions,
+        vec![Decision::new(
+            reply(
+                Visibility::Private,
+                "Thanks for waiting, Ada. You're number 3 in the queue: a person will reply here as soon as they can."
+            ),
+            "conversation waiting for a person at place 3: the bot stays silent on content and tells the customer so in private (policy.still_queued)"
+        )]
+    );
+}
+
+#[test]
+fn the_queue_notice_is_never_sent_to_an_assigned_conversation_when_off_or_observe_only() {
+    let mut assigned = Case::confident(order_status(), None);
+    assigned.owner = Owner::Agent;
+    assigned.still_queued_at = Some(1);
+    assert_eq!(
+        assigned.run(&acknowledged())[0].action,
+        DecisionAction::Silence
+    );
+
+    let mut queued = Case::confident(order_status(), None);
+    queued.owner = Owner::Queued;
+    queued.still_queued_at = Some(1);
+    let off = PolicyConfig {
+        still_queued: " ".into(),
+        ..PolicyConfig::default()
+    };
+    assert_eq!(queued.run(&off)[0].action, DecisionAction::Silence);
+
+    let mut observe = acknowledged();
+    observe.channels.insert(
+        "x".into(),
+        ChannelRules {
+            silent: true,
+            ..ChannelRules::default()
+        },
+    );
+    assert_eq!(queued.run(&observe)[0].action, DecisionAction::Silence);
+
+    queued.still_queued_at = None;
+    assert_eq!(
+        queued.run(&acknowledged())[0].action,
+        DecisionAction::Silence,
+        "not due yet"
+    );
 }
 
 #[test]
@@ -737,4 +805,114 @@ fn a_fault_report_that_complains_still_opens_its_ticket() {
         matches!(actions[..], [DecisionAction::Ticket { .. }]),
         "{actions:?}"
     );
+}
+
+#[test]
+fn an_escalation_is_followed_by_one_acknowledgement_in_the_reply_visibility() {
+    let case = Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None)).private();
+    let decisions = case.run(&acknowledged());
+    assert_eq!(
+        decisions.iter().map(|d| d.action.clone()).collect::<Vec<_>>(),
+        vec![
+            escalate("private_messages", Priority::Normal),
+            reply(
+                Visibility::Private,
+                "Thanks, Ada. I've passed this to our team: a person will reply here as soon as they can."
+            ),
+        ]
+    );
+    assert_eq!(
+        decisions[1].reason,
+        "handed to a person: the customer is told so in private (policy.acknowledgement)"
+    );
+}
+
+#[test]
+fn an_escalate_intent_acknowledges_with_its_own_response() {
+    let human = intent(
+        "human",
+        Action::Escalate,
+        Some("sales"),
+        &["Sure {{first_name}}, a colleague will reply here."],
+        &[],
+    );
+    let decisions = Case::confident(human, None).run(&acknowledged());
+    assert_eq!(decisions[0].action, escalate("sales", Priority::Normal));
+    assert_eq!(
+        decisions[1].action,
+        reply(Visibility::Public, "Sure Ada, a colleague will reply here.")
+    );
+    assert!(
+        decisions[1].reason.contains("the response of 'human'"),
+        "{}",
+        decisions[1].reason
+    );
+}
+
+#[test]
+fn a_complaint_on_an_answer_intent_is_acknowledged_not_answered() {
+    let decisions = Case::confident(order_status(), None)
+        .complaint(0.9)
+        .private()
+        .run(&acknowledged());
+    assert!(matches!(
+        decisions[0].action,
+        DecisionAction::Escalate { .. }
+    ));
+    let DecisionAction::Reply { text, .. } = &decisions[1].action else {
+        panic!("{decisions:?}");
+    };
+    assert!(text.starts_with("Thanks, Ada. I've passed this"), "{text}");
+    assert!(
+        !text.contains("on its way"),
+        "never the intent's answer: {text}"
+    );
+}
+
+#[test]
+fn a_public_post_is_acknowledged_with_the_short_public_text() {
+    let decisions = Case::confident(order_status(), None)
+        .complaint(0.9)
+        .run(&acknowledged());
+    assert_eq!(
+        decisions[1].action,
+        reply(
+            Visibility::Public,
+            "Sorry to hear this, Ada. A member of our team will reply to you here shortly."
+        )
+    );
+    assert_eq!(
+        decisions[1].reason,
+        "handed to a person: the customer is told so in public (policy.public_acknowledgement)"
+    );
+}
+
+#[test]
+fn an_empty_acknowledgement_or_an_observe_only_channel_sends_nothing() {
+    let case = Case::unsure(analysis("order_status", 0.31, Verdict::LowConfidence, None));
+    assert_eq!(
+        case.actions(&config()),
+        vec![escalate("general", Priority::Normal)]
+    );
+    let mut silent = acknowledged();
+    silent.channels.insert(
+        "x".into(),
+        ChannelRules {
+            silent: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        case.actions(&silent),
+        vec![
+            escalate("general", Priority::Normal),
+            DecisionAction::Silence
+        ]
+    );
+}
+
+#[test]
+fn a_reply_the_bot_gives_is_not_followed_by_an_acknowledgement() {
+    let decisions = Case::confident(order_status(), None).run(&acknowledged());
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
 }
