@@ -79,6 +79,8 @@ struct ConversationPage {
     contact_id: i64,
     identities: Vec<IdentityView>,
     channel: String,
+    /// The platform as agents call it ("web chat", "X").
+    platform: String,
     visibility: String,
     owner: String,
     began: String,
@@ -86,8 +88,13 @@ struct ConversationPage {
     routing: Option<RoutingView>,
     transcript: Vec<Entry>,
     work: Vec<WorkView>,
-    /// The bot's reading of the customer's latest message here.
+    /// The bot's reading of the message that escalated (while people hold the conversation),
+    /// else of the customer's latest message here.
     latest: Option<Reading>,
+    /// Which of the two: "the message that escalated" or "the latest message".
+    reading_of: &'static str,
+    /// Its text.
+    latest_text: Option<String>,
     suggestions: Vec<Suggestion>,
     /// The bot is not loaded yet, so no suggestions can be made.
     no_brain: bool,
@@ -184,7 +191,20 @@ async fn page(
         .into_iter()
         .map(|(id, marks)| (id, misread_line(&marks)))
         .collect();
+    // Customers by name (or a readable label), never by a session id.
+    let labels: BTreeMap<String, String> = contact
+        .identities
+        .iter()
+        .map(|i| {
+            let name = i.display_name.clone().or(contact.display_name.clone());
+            (
+                i.handle.clone(),
+                super::people::customer_label(name.as_deref(), &i.handle, &i.channel),
+            )
+        })
+        .collect();
     let transcript = view::transcript(&view::Parts {
+        labels: &labels,
         current: &conv,
         conversations: &conversations,
         messages: &messages,
@@ -233,10 +253,26 @@ async fn page(
         })
         .collect();
 
-    let latest = messages
+    // While people hold it, the reading and suggestions follow the message that escalated,
+    // not what the customer wrote while waiting ("hello??").
+    let escalated = decisions
         .iter()
         .rev()
-        .find(|m| m.conversation_id == id && m.direction == "in");
+        .filter(|(c, d)| *c == id && d.kind == "escalate")
+        .find_map(|(_, d)| d.message_id)
+        .filter(|_| conv.owner != "bot")
+        .and_then(|mid| messages.iter().find(|m| m.id == mid));
+    let reading_of = if escalated.is_some() {
+        "the message that escalated"
+    } else {
+        "the latest message"
+    };
+    let latest = escalated.or_else(|| {
+        messages
+            .iter()
+            .rev()
+            .find(|m| m.conversation_id == id && m.direction == "in")
+    });
     let latest_reading = latest
         .and_then(|m| m.analysis.as_ref())
         .and_then(|a| view::reading(a, engine.settings.policy.complaint));
@@ -294,17 +330,27 @@ async fn page(
     } else {
         String::new()
     };
-    let contact_name = contact
+    let here = contact
+        .identities
+        .iter()
+        .find(|i| i.channel == conv.channel)
+        .or(contact.identities.first());
+    let name = contact
         .display_name
         .clone()
         .filter(|n| !n.trim().is_empty())
+        .or_else(|| here.and_then(|i| i.display_name.clone()))
         .or_else(|| {
             contact
                 .identities
                 .iter()
                 .find_map(|i| i.display_name.clone())
-        })
-        .unwrap_or_else(|| format!("contact {}", contact.id));
+        });
+    let contact_name = super::people::customer_label(
+        name.as_deref(),
+        here.map_or("", |i| i.handle.as_str()),
+        here.map_or(conv.channel.as_str(), |i| i.channel.as_str()),
+    );
     let t = ConversationPage {
         id,
         contact_id: contact.id,
@@ -312,12 +358,18 @@ async fn page(
             .identities
             .iter()
             .map(|i| IdentityView {
-                channel: i.channel.clone(),
-                handle: i.handle.clone(),
+                channel: super::people::platform_name(&i.channel),
+                // An opaque id (a web chat session, a PSID) means nothing to a person.
+                handle: if super::people::is_opaque(&i.handle) {
+                    super::people::customer_label(None, &i.handle, &i.channel)
+                } else {
+                    i.handle.clone()
+                },
                 name: i.display_name.clone(),
             })
             .collect(),
         contact_name,
+        platform: super::people::platform_name(&conv.channel),
         channel: conv.channel.clone(),
         visibility: conv.visibility.clone(),
         owner: conv.owner.clone(),
@@ -327,6 +379,8 @@ async fn page(
         transcript,
         work,
         latest: latest_reading,
+        reading_of,
+        latest_text: latest.map(|m| m.text.clone()),
         suggestions,
         no_brain: brain.is_none(),
         can_reply,

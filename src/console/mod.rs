@@ -9,6 +9,7 @@ mod conversation;
 mod guard;
 mod layout;
 mod live;
+mod people;
 mod queue;
 mod reports;
 mod review;

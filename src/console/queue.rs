@@ -39,13 +39,47 @@ pub struct Row {
     pub visibility: String,
     pub skill: String,
     pub priority: &'static str,
+    /// The engine's reason, in full (shown on hover).
     pub reason: String,
+    /// Why, in the words an agent reads: "Complaint, angry — routed to complaints".
+    pub why: String,
     pub preview: String,
     pub waited: String,
     /// Seconds left on an offer.
     pub expires_in: Option<i64>,
     pub agent: Option<String>,
     pub state: &'static str,
+}
+
+/// Why a conversation reached a person, in words: what it is (from the escalation cause and,
+/// for an intent, its name), how the customer feels (urgent means a complaint that is also
+/// negative), and where it went.
+pub fn why_in_words(cause: &str, reason: &str, priority: Priority, skill: &str) -> String {
+    let intent = reason
+        .strip_prefix("intent '")
+        .and_then(|r| r.split('\'').next())
+        .map(|i| {
+            let words = i.replace('_', " ");
+            let mut c = words.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        });
+    let what = match cause {
+        "complaint" => "Complaint".to_string(),
+        "negative_sentiment" => "Upset customer".to_string(),
+        "unsure" => "The bot was unsure".to_string(),
+        "no_response" => "No answer written for this question".to_string(),
+        "no_ticket_integration" => "Needs a ticket (no ticket system set up)".to_string(),
+        "send_failed" => "A reply could not be delivered".to_string(),
+        "manual" => "Sent to the queue by a person".to_string(),
+        _ => intent.unwrap_or_else(|| "Needs a person".to_string()),
+    };
+    let mood = match priority {
+        Priority::Urgent => ", angry",
+        _ => "",
+    };
+    format!("{what}{mood} — routed to {}", skill.replace('_', " "))
 }
 
 pub fn priority_name(p: Priority) -> &'static str {
@@ -66,12 +100,12 @@ pub fn row(o: &Overview, now: i64) -> Row {
     };
     Row {
         id: item.conversation_id,
-        who: o
-            .contact_name
-            .clone()
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| format!("contact {}", o.contact_id)),
-        channel: o.row.channel.clone(),
+        who: super::people::customer_label(
+            o.contact_name.as_deref(),
+            o.contact_handle.as_deref().unwrap_or_default(),
+            &o.row.channel,
+        ),
+        channel: super::people::platform_name(&o.row.channel),
         visibility: o.visibility.clone(),
         skill: item
             .group
@@ -79,6 +113,7 @@ pub fn row(o: &Overview, now: i64) -> Row {
             .map_or_else(|| item.skill.clone(), |g| format!("group {g}")),
         priority: priority_name(item.priority),
         reason: item.reason.clone(),
+        why: why_in_words(&o.row.cause, &item.reason, item.priority, &item.skill),
         preview,
         waited: ago(now - o.row.escalated_at),
         expires_in: match o.row.placed.place {
@@ -195,5 +230,40 @@ async fn decline(State(state): State<AppState>, p: Principal, Path(id): Path<i64
             redirect("/console", "ok", "Declined: it goes to the next agent.")
         }
         Err(e) => redirect_error("/console", &e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reason_is_told_in_words_with_the_skill() {
+        assert_eq!(
+            why_in_words(
+                "intent",
+                "intent 'complaint' at 0.97 (threshold 0.50): escalated to complaints, priority urgent",
+                Priority::Urgent,
+                "complaints"
+            ),
+            "Complaint, angry — routed to complaints"
+        );
+        assert_eq!(
+            why_in_words(
+                "intent",
+                "intent 'speak_to_human' at 1.00 (threshold 0.50): escalated",
+                Priority::Normal,
+                "private_messages"
+            ),
+            "Speak to human — routed to private messages"
+        );
+        assert_eq!(
+            why_in_words("unsure", "low confidence 0.31", Priority::Normal, "general"),
+            "The bot was unsure — routed to general"
+        );
+        assert_eq!(
+            why_in_words("negative_sentiment", "x", Priority::High, "orders"),
+            "Upset customer — routed to orders"
+        );
     }
 }

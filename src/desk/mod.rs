@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod customer;
 pub mod emergency;
 pub mod owner;
+pub mod presence;
 pub mod reports;
 
 use std::collections::BTreeMap;

@@ -18,6 +18,7 @@ use serde_json::json;
 use super::json_body::JsonBody;
 use super::{ApiError, AppState};
 use crate::channels::{webchat, Author, InboundEvent};
+use crate::desk::presence::{self, Presence};
 use crate::policy::Visibility;
 use crate::store::conversations;
 
@@ -150,18 +151,21 @@ struct ChatMessage {
     at: i64,
 }
 
+/// The session's messages after `after`, and who is answering now (None before the first
+/// message).
 async fn messages_after(
     state: &AppState,
     session: &str,
     after: i64,
-) -> Result<Vec<ChatMessage>, ApiError> {
+) -> Result<(Vec<ChatMessage>, Option<Presence>), ApiError> {
     let mut tx = state.engine.store.begin().await?;
     let conv = conversations::latest_for_thread(&mut tx, webchat::NAME, session).await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     let Some(conv) = conv else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     };
-    Ok(conversations::messages(&state.engine.store, conv.id, after)
+    let presence = presence::of(&state.engine, &conv).await?;
+    let messages = conversations::messages(&state.engine.store, conv.id, after)
         .await?
         .into_iter()
         .map(|m| ChatMessage {
@@ -176,7 +180,8 @@ async fn messages_after(
             text: m.text,
             at: m.created_at,
         })
-        .collect())
+        .collect();
+    Ok((messages, Some(presence)))
 }
 
 async fn poll(
@@ -185,8 +190,8 @@ async fn poll(
     Query(q): Query<After>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     check_session(&session)?;
-    let messages = messages_after(&state, &session, q.after).await?;
-    Ok(Json(json!({ "messages": messages })))
+    let (messages, presence) = messages_after(&state, &session, q.after).await?;
+    Ok(Json(json!({ "messages": messages, "presence": presence })))
 }
 
 async fn stream(
@@ -205,6 +210,8 @@ struct Cursor {
     after: i64,
     live: tokio::sync::broadcast::Receiver<crate::engine::LiveUpdate>,
     first: bool,
+    /// The presence last sent; a change is sent as a `presence` event.
+    presence: Option<Presence>,
 }
 
 /// New messages as SSE `messages` events: what exists now, then whatever each change adds.
@@ -220,6 +227,7 @@ fn replies(
         after,
         live,
         first: true,
+        presence: None,
     };
     futures::stream::unfold(cursor, |mut c| async move {
         loop {
@@ -229,9 +237,16 @@ fn replies(
                 while c.live.try_recv().is_ok() {}
             }
             c.first = false;
-            let msgs = messages_after(&c.state, &c.session, c.after)
+            let (msgs, presence) = messages_after(&c.state, &c.session, c.after)
                 .await
                 .unwrap_or_default();
+            // Who is answering first (an agent joined), then the messages, without a wait.
+            if presence.is_some() && presence != c.presence {
+                c.presence = presence.clone();
+                c.first = true;
+                let data = serde_json::to_string(&presence).unwrap_or_else(|_| "null".into());
+                return Some((Ok(Event::default().event("presence").data(data)), c));
+            }
             if let Some(last) = msgs.last() {
                 c.after = last.id;
                 let data = serde_json::to_string(&msgs).unwrap_or_else(|_| "[]".into());

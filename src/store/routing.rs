@@ -379,6 +379,8 @@ pub struct Overview {
     pub visibility: String,
     pub contact_id: i64,
     pub contact_name: Option<String>,
+    /// The customer's handle on the conversation's channel.
+    pub contact_handle: Option<String>,
     /// The message that escalated (not what the customer wrote since, while waiting).
     pub last_message: Option<String>,
     pub agent_login: Option<String>,
@@ -446,7 +448,10 @@ pub async fn overview(store: &Store) -> Result<Vec<Overview>, StoreError> {
         .join(", ");
     let sql = format!(
         "SELECT {cols}, c.visibility AS visibility, c.contact_id AS contact_id, \
-         k.display_name AS contact_name, \
+         COALESCE(k.display_name, (SELECT i.display_name FROM identities i WHERE i.contact_id = c.contact_id \
+                   AND i.channel = c.channel AND i.display_name IS NOT NULL ORDER BY i.id LIMIT 1)) AS contact_name, \
+         (SELECT i.handle FROM identities i WHERE i.contact_id = c.contact_id AND i.channel = c.channel \
+          ORDER BY i.id LIMIT 1) AS contact_handle, \
          COALESCE((SELECT m.text FROM decisions d JOIN messages m ON m.id = d.message_id \
                    WHERE d.conversation_id = r.conversation_id AND d.kind = 'escalate' \
                    ORDER BY d.id DESC LIMIT 1), \
@@ -464,6 +469,7 @@ pub async fn overview(store: &Store) -> Result<Vec<Overview>, StoreError> {
                 visibility: r.try_get("visibility")?,
                 contact_id: r.try_get("contact_id")?,
                 contact_name: r.try_get("contact_name")?,
+                contact_handle: r.try_get("contact_handle")?,
                 last_message: r.try_get("last_message")?,
                 agent_login: r.try_get("agent_login")?,
             })

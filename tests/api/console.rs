@@ -227,4 +227,37 @@ async fn the_queue_shows_the_message_that_escalated_not_what_came_after(db: Db) 
         !page.contains("love the new sofa"),
         "not the later message: {page}"
     );
+    assert!(
+        page.contains("Complaint, angry — routed to complaints"),
+        "why, in words: {page}"
+    );
+    let tail: String = s.chars().filter(|c| c.is_alphanumeric()).collect();
+    let label = format!("Web chat visitor {}", &tail[tail.len() - 4..]);
+    assert!(
+        page.contains(&label),
+        "the visitor, not their session id: {page}"
+    );
+    assert!(!page.contains(&s), "never the session id: {page}");
+
+    let id = app.conversation_of(&s).await["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let conv = b
+        .get(&format!("/console/conversations/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        conv.contains(
+            "The bot's reading <span class=\"muted\">of the message that escalated</span>"
+        ),
+        "{conv}"
+    );
+    assert!(
+        conv.contains("<blockquote class=\"escalated\">This is the worst service"),
+        "the reading quotes the complaint, not the sofa: {conv}"
+    );
+    assert!(conv.contains(&format!("<h1>{label} ")), "{conv}");
+    assert!(!conv.contains(&s), "never the session id: {conv}");
 }

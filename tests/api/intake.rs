@@ -2,6 +2,7 @@
 
 use crate::helpers::{session, spawn_app, Db};
 use crate::on_both_stores;
+use serde_json::json;
 
 on_both_stores!(hundred_copies_of_one_event_make_one_message_and_one_reply);
 
@@ -248,6 +249,53 @@ async fn the_web_chat_stream_delivers_the_reply_as_a_server_sent_event() {
             .unwrap();
         seen.push_str(&String::from_utf8_lossy(&chunk));
     }
-    assert!(seen.starts_with("event: messages"), "{seen}");
+    assert!(seen.contains("event: messages"), "{seen}");
     assert!(seen.contains("Forgot password"), "{seen}");
+    assert!(
+        seen.starts_with("event: presence\ndata: {\"owner\":\"bot\",\"text\":\"\"}"),
+        "who is answering comes first: {seen}"
+    );
+}
+
+on_both_stores!(the_web_chat_says_a_person_will_join_then_who_joined);
+
+async fn the_web_chat_says_a_person_will_join_then_who_joined(db: Db) {
+    let app = spawn_app(db, |_| {}).await;
+    let s = session();
+    let presence = |v: &serde_json::Value| v["presence"].clone();
+    let path = format!("/v1/webchat/sessions/{s}/messages");
+    let poll = || app.get(&path);
+    assert_eq!(
+        presence(&poll().await),
+        serde_json::Value::Null,
+        "no chat yet"
+    );
+    app.chat(
+        &s,
+        "m1",
+        "can I talk to a real person please, I need a human agent",
+    )
+    .await;
+    app.drain().await;
+    assert_eq!(
+        presence(&poll().await),
+        json!({"owner": "queued", "text": "A person will join this chat shortly."})
+    );
+    let dana = crate::routing::agent(&app, "dana", json!({"private_messages": 3}), 3).await;
+    app.drain().await;
+    let id = app.conversation_of(&s).await["conversation"]["id"]
+        .as_i64()
+        .unwrap();
+    let (status, body) = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/v1/conversations/{id}/accept"),
+            json!({"agent_id": dana}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        presence(&poll().await),
+        json!({"owner": "agent", "agent": "dana", "text": "dana joined the chat."})
+    );
 }

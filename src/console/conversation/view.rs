@@ -105,6 +105,8 @@ pub struct RoutingView {
     pub target: String,
     pub priority: &'static str,
     pub reason: String,
+    /// The reason in words (the full one is on hover).
+    pub why: String,
     pub cause: String,
     pub waited: String,
     pub sla_raised: bool,
@@ -133,6 +135,12 @@ pub fn routing(row: &RoutedRow, me: i64, agents: &BTreeMap<i64, String>, now: i6
             .map_or_else(|| format!("skill {}", item.skill), |g| format!("group {g}")),
         priority: priority_name(item.priority),
         reason: item.reason.clone(),
+        why: super::super::queue::why_in_words(
+            &row.cause,
+            &item.reason,
+            item.priority,
+            &item.skill,
+        ),
         cause: row.cause.clone(),
         waited: ago(now - row.escalated_at),
         sla_raised: item.sla_raised,
@@ -222,6 +230,8 @@ pub struct Parts<'a> {
     pub now: i64,
     /// `[policy] complaint`: where the reading marks a message as a complaint.
     pub complaint_at: f32,
+    /// How to show each customer handle (name, readable handle or visitor label).
+    pub labels: &'a BTreeMap<String, String>,
 }
 
 /// Sort key: time first; at the same millisecond, the message a line belongs to (its own id,
@@ -260,7 +270,19 @@ pub fn transcript(p: &Parts<'_>) -> Vec<Entry> {
         let view = MessageView {
             id: m.id,
             class,
-            author: m.author.clone(),
+            author: match p.labels.get(&m.author) {
+                _ if !inbound => m.author.clone(),
+                Some(label) => label.clone(),
+                // A linked conversation of another contact: still never a raw id.
+                None => {
+                    let channel = p
+                        .conversations
+                        .iter()
+                        .find(|c| c.id == m.conversation_id)
+                        .map_or("", |c| c.channel.as_str());
+                    crate::console::people::customer_label(None, &m.author, channel)
+                }
+            },
             visibility: m.visibility.clone(),
             text: m.text.clone(),
             when: when(m.created_at),
